@@ -1,0 +1,5 @@
+import sys
+
+from hrouter.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,80 @@
+"""The `hrouter` command: one entry point, one small module per subcommand.
+
+Subcommand modules are imported only when their subcommand runs, so `hrouter decide` loads
+neither the compiler (lark) nor the proxy (starlette, httpx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: subcommand -> (module under hrouter.cli, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "compile": ("compile_cmd", "compile a rules folder into an artifact"),
+    "test": ("test_cmd", "check every expect line of a rule set"),
+    "explain": ("explain_cmd", "show which patterns, features, rules and score terms fire"),
+    "decide": ("decide_cmd", "route one prompt and print the decision"),
+    "validate-config": ("validate_config_cmd", "validate an engine catalog"),
+    "dispatch-plan": ("dispatch_plan_cmd", "dry run: what an adapter would do for a prompt"),
+    "serve": ("serve_cmd", "run the routing proxy"),
+    "init": ("init_cmd", "write ready proxy and catalog configs from a preset"),
+    "validate-proxy-config": ("validate_proxy_config_cmd", "validate a proxy config"),
+    "doctor": ("doctor_cmd", "check a proxy config and its backends"),
+    "feedback": ("feedback_cmd", "label a logged request with the engine it should have had"),
+    "replay": ("replay_cmd", "re-route logged traffic under a rule set"),
+    "diff": ("diff_cmd", "compare two rule sets on a corpus"),
+    "setup": ("setup_cmd", "scan this machine and write a routing config"),
+}
+
+
+def _load(name: str):
+    module, _ = COMMANDS[name]
+    return importlib.import_module(f"hrouter.cli.{module}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hrouter", description="Deterministic model router for AI agents.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            # Listed for --help, but only the chosen subcommand's module is imported.
+            sub.add_parser(name, help=help_text, add_help=False)
+            continue
+        try:
+            mod = _load(name)
+        except ModuleNotFoundError:
+            continue
+        mod.register(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    only = chosen if chosen in COMMANDS else None
+    if only is not None:
+        try:
+            _load(only)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("hrouter.cli."):
+                print(f"hrouter: the '{only}' command is not available in this build", file=sys.stderr)
+                return 2
+            raise
+    parser = build_parser(only)
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("hrouter: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The compiled artifact: the only thing the compiler hands to the engine.
+
+An artifact is plain JSON data (structured with cattrs, see ``convert.py``). Loading one never
+executes code. The compiler (``hrouter.compiler``) produces these classes; the engine only reads
+them, so this module is the contract between the two halves and must stay free of front-end
+imports.
+
+Expressions (``Expr``) are nested JSON lists, evaluated by ``engine.program``:
+
+    ["true"]                          always true
+    ["ref", NAME]                     an atom or a derived feature, by name
+    ["not", E]
+    ["and", E1, E2, ...]
+    ["or", E1, E2, ...]
+    ["cmp", SCORE, OP, NUMBER]        OP in "<", "<=", ">", ">=", "==", "!="
+
+Atoms are the bits of the key the decision table is indexed by; their position in
+``Artifact.atoms`` is their bit number. Lexical atoms are set by the RE2 pass (one atom per
+lexical feature and scope), numeric atoms by prompt measures, builtin atoms by the request
+(attachments, hints, conversation shape).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+FORMAT_VERSION = 1
+
+Expr = list[Any]
+
+Scope = Literal["message", "assistant", "history"]
+AtomKind = Literal["lexical", "numeric", "builtin"]
+Measure = Literal["chars", "tokens", "words"]
+RuleKind = Literal["safety", "route", "default"]
+
+#: Builtin atoms every artifact may reference; the engine sets them from the request.
+BUILTIN_ATOMS = (
+    "empty_prompt",  # the latest user message has no non-whitespace text
+    "attachment_image",  # an image part in the latest user message, or an `image` hint
+    "attachment_pdf",
+    "attachment_code",
+    "history_image",  # an image part in an earlier user turn within the lookback
+    "has_context",  # an assistant reply precedes the latest user message
+    "latency_sensitive",  # the latency_sensitive hint
+)
+
+#: The only switches that may let a prompt past a safety rule.
+OVERRIDE_SWITCHES = (
+    "allow_destructive_actions",
+    "allow_send_actions",
+    "allow_purchase_actions",
+    "allow_high_impact_external_actions",
+    "allow_ambiguous_high_impact",
+)
+
+SCORE_NAMES = ("complexity", "risk", "confidence")
+
+
+@attrs.frozen
+class Location:
+    file: str  # path relative to the rules root, e.g. "safety.rules"
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@attrs.frozen
+class SourceFile:
+    path: str  # relative to the rules root
+    sha256: str
+
+
+@attrs.frozen
+class Pattern:
+    """One member of the single RE2 set; a match sets the atom of ``feature`` in the scanned scope."""
+
+    regex: str  # RE2 syntax, already case-insensitive where the rules asked for it
+    feature: str  # the lexical feature this pattern belongs to
+    loc: Location
+
+
+@attrs.frozen
+class Atom:
+    name: str  # "destructive_verb" (message scope), "assistant.destructive_verb", "history.x", builtin name
+    kind: AtomKind
+    loc: Location | None = None
+    feature: str | None = None  # lexical: the feature whose patterns set this atom
+    scope: Scope = "message"
+    measure: Measure | None = None  # numeric only
+    op: str | None = None  # numeric only: "<", "<=", ">", ">=", "==", "!="
+    value: int | None = None  # numeric only
+
+
+@attrs.frozen
+class Derived:
+    name: str
+    expr: Expr
+    loc: Location
+
+
+@attrs.frozen
+class ScoreTerm:
+    kind: Literal["add", "floor", "cap"]
+    value: int  # weight for "add" (may be negative), bound for "floor"/"cap"
+    when: Expr
+    reason: str
+    loc: Location
+
+
+@attrs.frozen
+class Score:
+    """value = clamp(base + saturate(sum of positive weights) + sum of negative weights), then floors, then caps."""
+
+    name: str
+    base: int
+    saturation: int  # 0: no saturation (plain sum); k > 0: 100 * s / (s + k)
+    terms: tuple[ScoreTerm, ...]
+    loc: Location
+
+
+@attrs.frozen
+class Flag:
+    name: str  # e.g. "requires_tools"
+    expr: Expr
+    loc: Location
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    kind: RuleKind
+    when: Expr  # ["true"] for the default rule
+    target: str
+    reason: str
+    loc: Location
+    override: str | None = None  # safety rules: the catalog switch that disables this rule
+
+
+@attrs.frozen
+class Turn:
+    role: Literal["user", "assistant"]
+    text: str
+    attachments: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Expect:
+    prompt: str
+    target: str
+    loc: Location
+    negated: bool = False  # `-> not TARGET`
+    attachments: tuple[str, ...] = ()
+    context: tuple[Turn, ...] = ()  # earlier turns, oldest first; the prompt is the latest user turn
+
+
+@attrs.frozen
+class Artifact:
+    format_version: int
+    source_hash: str  # sha256 over the sources, in load order
+    sources: tuple[SourceFile, ...]
+    lookback: int  # earlier user turns that form the "history" scope
+    targets: tuple[str, ...]  # every route target the rules may name
+    patterns: tuple[Pattern, ...]
+    atoms: tuple[Atom, ...]
+    derived: tuple[Derived, ...]  # topologically sorted: each refers only to atoms and earlier entries
+    scores: tuple[Score, ...]
+    flags: tuple[Flag, ...]
+    rules: tuple[Rule, ...]  # safety rules first, then routes in source order, the default last
+    expects: tuple[Expect, ...] = ()
+    compiler_version: str = ""
