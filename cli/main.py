@@ -38,15 +38,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrouter", description="Deterministic model router for AI agents.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        if only is not None and name != only:
+        if name != only:
             # Listed for --help, but only the chosen subcommand's module is imported.
             sub.add_parser(name, help=help_text, add_help=False)
             continue
-        try:
-            mod = _load(name)
-        except ModuleNotFoundError:
-            continue
-        mod.register(sub.add_parser(name, help=help_text, description=help_text))
+        _load(name).register(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
 
