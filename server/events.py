@@ -1,0 +1,431 @@
+"""Routing events: the event model, and the JSONL sink the proxy and `hrouter decide --log` write.
+
+One JSON line per routed request. Privacy is decided in ``redact.py``: an event carries the prompt's
+hash and measures, and prompt text only as the capture mode allows.
+
+Writing never happens on the caller's thread: ``EventSink.emit`` puts the event on a bounded queue
+and returns; one background thread serialises and appends. Failures (unwritable path, full disk)
+are recorded in ``status()`` and the events dropped and counted; nothing raises into a request.
+
+Several worker processes may share one log file. Each batch of whole lines is appended with a
+single ``os.write`` on an ``O_APPEND`` descriptor (Linux serialises appends to a regular file, so
+lines never interleave), while holding a *shared* ``flock`` on ``<log>.lock``. Rotation takes the
+lock *exclusively*, so no process is mid-write while files are renamed, and every writer checks
+under the shared lock that its descriptor is still the current file (reopening it if another
+process rotated), so no line lands in a backup that is about to be deleted. One file for all
+workers (instead of one per process) keeps replay and feedback simple: one path, one history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import fcntl
+import json
+import os
+import queue
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from hrouter.server.redact import CAPTURE_REDACTED, capture_mode, prompt_fields
+
+SCHEMA_VERSION = 1
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_BACKUPS = 5
+_BATCH = 256
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_request_id() -> str:
+    return f"req-{uuid.uuid4().hex[:20]}"
+
+
+def hrouter_home() -> Path:
+    """Where per-user files live: ``$HROUTER_HOME`` or ``~/.hrouter``."""
+    return Path(os.path.expanduser(os.environ.get("HROUTER_HOME") or "~/.hrouter"))
+
+
+def default_events_path() -> Path:
+    return hrouter_home() / "routing-events.jsonl"
+
+
+@attrs.frozen
+class RoutingEvent:
+    request_id: str
+    time: str
+    prompt_sha256: str
+    prompt_chars: int
+    estimated_tokens: int
+    selected_engine: str
+    selected_target: str | None = None
+    scores: dict[str, int] = attrs.field(factory=dict)
+    fired_rules: tuple[str, ...] = ()
+    flags: dict[str, bool] = attrs.field(factory=dict)
+    backend: str | None = None
+    backend_model: str | None = None
+    fallback_used: bool = False
+    status: int | None = None  # the HTTP status answered to the client
+    route_ms: float | None = None
+    upstream_ms: float | None = None
+    total_ms: float | None = None
+    artifact_hash: str | None = None
+    hints: dict[str, Any] | None = None  # routing hints, so replay routes the same request
+    source: str = "proxy"  # "proxy" or "cli"
+    prompt_preview: str | None = None  # redacted_preview and full modes only
+    prompt: Any = None  # full mode only: the routed input (text, or messages without attachment bytes)
+    event: str = "route"
+    schema: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=False)
+        data["fired_rules"] = list(self.fired_rules)
+        return {k: v for k, v in data.items() if v is not None}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        prompt: Any,
+        decision: Any,
+        capture: str,
+        request_id: str | None = None,
+        backend: str | None = None,
+        backend_model: str | None = None,
+        fallback_used: bool = False,
+        status: int | None = None,
+        route_seconds: float | None = None,
+        upstream_seconds: float | None = None,
+        total_seconds: float | None = None,
+        hints: Mapping[str, Any] | None = None,
+        source: str = "proxy",
+    ) -> "RoutingEvent":
+        """An event from the routed input and the engine's decision (a RoutingDecision or its dict).
+
+        ``capture`` must already be resolved (``redact.capture_mode``); it alone decides what
+        prompt text the event carries.
+        """
+        d = decision_fields(decision)
+        return cls(
+            request_id=request_id or new_request_id(),
+            time=utc_now(),
+            backend=backend,
+            backend_model=backend_model,
+            fallback_used=bool(fallback_used),
+            status=status,
+            route_ms=_ms(route_seconds),
+            upstream_ms=_ms(upstream_seconds),
+            total_ms=_ms(total_seconds),
+            hints=_plain_hints(hints),
+            source=source,
+            **d,
+            **prompt_fields(prompt, capture),
+        )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000.0, 3)
+
+
+def _plain_hints(hints: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not hints:
+        return None
+    if not isinstance(hints, Mapping):
+        hints = attrs.asdict(hints) if attrs.has(type(hints)) else dict(vars(hints))
+    plain = {k: list(v) if isinstance(v, (tuple, set, frozenset)) else v for k, v in hints.items()}
+    return {k: v for k, v in plain.items() if v not in (None, False, [], ())} or None
+
+
+def decision_fields(decision: Any) -> dict[str, Any]:
+    """The event fields taken from a decision; tolerant of the receipt's exact shape."""
+    data = decision.to_dict() if hasattr(decision, "to_dict") else dict(decision or {})
+    scores = dict(data.get("scores") or {})
+    for name in ("complexity", "risk", "confidence"):
+        if f"{name}_score" in data:
+            scores[name] = data[f"{name}_score"]
+    flags = {k: bool(v) for k, v in (data.get("flags") or {}).items()}
+    flags.update({k: bool(v) for k, v in data.items() if k.startswith("requires_") and isinstance(v, bool)})
+    fired = []
+    for rule in data.get("fired_rules") or ():
+        if isinstance(rule, str):
+            fired.append(rule)
+        elif isinstance(rule, Mapping):
+            rid = rule.get("id") or rule.get("rule") or rule.get("rule_id")
+            if rid:
+                fired.append(str(rid))
+    return {
+        "selected_engine": str(data.get("selected_engine") or "human_confirm"),
+        "selected_target": data.get("selected_target") or data.get("target"),
+        "scores": scores,
+        "flags": flags,
+        "fired_rules": tuple(fired),
+        "artifact_hash": data.get("artifact_hash"),
+    }
+
+
+class JsonlAppender:
+    """Appends batches of whole lines to a log shared by several processes, rotating by size."""
+
+    def __init__(self, path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES, backups: int = DEFAULT_BACKUPS):
+        self.path = Path(os.path.expanduser(str(path)))
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.max_bytes = max(0, int(max_bytes))
+        self.backups = max(0, int(backups))
+        self._fd: int | None = None
+        self._lock_fd: int | None = None
+
+    def append(self, data: bytes) -> None:
+        """Append ``data`` (whole lines). Raises OSError; the caller decides how to degrade."""
+        if not data:
+            return
+        if self._lock_fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
+        try:
+            self._ensure_current()
+            if self._needs_rotation(len(data)):
+                # Upgrading releases the shared lock first; re-check everything once exclusive.
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+                self._ensure_current()
+                if self._needs_rotation(len(data)):
+                    self._rotate()
+                    self._ensure_current()
+            self._write_all(data)
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _ensure_current(self) -> None:
+        """(Re)open the log when this process has none, or another process rotated it away."""
+        if self._fd is not None:
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self._fd).st_ino:
+                    return
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+            self._fd = None
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def _needs_rotation(self, incoming: int) -> bool:
+        if self.max_bytes <= 0 or self._fd is None:
+            return False
+        size = os.fstat(self._fd).st_size
+        return size > 0 and size + incoming > self.max_bytes
+
+    def _rotate(self) -> None:
+        name = self.path.name
+        if self.backups == 0:
+            self.path.unlink(missing_ok=True)
+            return
+        for index in range(self.backups - 1, 0, -1):
+            older = self.path.with_name(f"{name}.{index}")
+            if older.exists():
+                os.replace(older, self.path.with_name(f"{name}.{index + 1}"))
+        os.replace(self.path, self.path.with_name(f"{name}.1"))
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            # One call for the whole batch; a short write only happens on errors such as ENOSPC.
+            written = os.write(self._fd, view)  # type: ignore[arg-type]
+            if written <= 0:
+                raise OSError("short write to event log")
+            view = view[written:]
+
+    def close(self) -> None:
+        for attr in ("_fd", "_lock_fd"):
+            fd = getattr(self, attr)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, attr, None)
+
+
+_STOP = object()
+
+
+class EventSink:
+    """Non-blocking event logging: ``emit`` queues, a background thread appends."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        backups: int = DEFAULT_BACKUPS,
+        prompt_capture: str = CAPTURE_REDACTED,
+        enabled: bool = True,
+        queue_size: int = 10_000,
+    ):
+        self.enabled = bool(enabled and path)
+        self.capture = capture_mode(prompt_capture)
+        self._appender = JsonlAppender(path or os.devnull, max_bytes, backups)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_size))
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self.written = 0
+        self.dropped = 0
+        self._error: str | None = None
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "EventSink":
+        """From the proxy's observability section (an attrs object or a mapping)."""
+        get = cfg.get if isinstance(cfg, Mapping) else (lambda k, d=None: getattr(cfg, k, d))
+        return cls(
+            get("log_path") or str(default_events_path()),
+            max_bytes=int(get("max_bytes", DEFAULT_MAX_BYTES) or 0),
+            backups=int(get("backups", DEFAULT_BACKUPS) or 0),
+            prompt_capture=get("prompt_capture", CAPTURE_REDACTED) or CAPTURE_REDACTED,
+            enabled=bool(get("enabled", False)),
+        )
+
+    @property
+    def path(self) -> Path:
+        return self._appender.path
+
+    def start(self) -> None:
+        with self._start_lock:
+            if self._thread is None and self.enabled and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="hrouter-events", daemon=True)
+                self._thread.start()
+
+    def emit(self, event: RoutingEvent | Mapping[str, Any]) -> bool:
+        """Queue one event; never blocks and never raises. False when the event was dropped."""
+        if not self.enabled or self._closed:
+            return False
+        if self._thread is None:
+            self.start()
+        try:
+            self._queue.put_nowait(event)
+            return True
+        except queue.Full:
+            self.dropped += 1
+            self._fail("event queue full (the log cannot keep up)")
+            return False
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued event has been handled (written or dropped)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self._queue.unfinished_tasks
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush what is queued, stop the thread, close the file. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+        self._appender.close()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "ok": self._error is None,
+            "warning": self._error,
+            "enabled": self.enabled,
+            "path": str(self.path) if self.enabled else None,
+            "prompt_capture": self.capture,
+            "written": self.written,
+            "dropped": self.dropped,
+        }
+
+    def _fail(self, reason: str) -> None:
+        self._error = f"routing events not written: {reason}; {self.dropped} event(s) dropped"
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            events = [e for e in batch if e is not _STOP]
+            stop = len(events) != len(batch)
+            try:
+                self._write(events)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+        # Anything queued after the stop marker (emit racing close) is written too.
+        leftovers = []
+        while True:
+            try:
+                leftovers.append(self._queue.get_nowait())
+                self._queue.task_done()
+            except queue.Empty:
+                break
+        self._write([e for e in leftovers if e is not _STOP])
+
+    def _write(self, events: list[Any]) -> None:
+        if not events:
+            return
+        try:
+            lines = [(e.to_json() if isinstance(e, RoutingEvent) else _dump(e)) + "\n" for e in events]
+            self._appender.append("".join(lines).encode("utf-8"))
+        except Exception as exc:  # noqa: BLE001 - logging must never take the proxy down
+            self.dropped += len(events)
+            self._appender.close()
+            self._fail(f"{self.path}: {getattr(exc, 'strerror', None) or exc}")
+            return
+        self.written += len(events)
+        self._error = None
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def log_decision(
+    path: str | os.PathLike[str] | None,
+    prompt: Any,
+    decision: Any,
+    *,
+    prompt_capture: str = CAPTURE_REDACTED,
+    route_seconds: float | None = None,
+    hints: Mapping[str, Any] | None = None,
+    request_id: str | None = None,
+) -> str | None:
+    """Append one event for a CLI decision (``hrouter decide --log FILE``), synchronously.
+
+    Returns None on success, or a one-line warning for stderr; never raises for I/O problems.
+    """
+    target = Path(path) if path else default_events_path()
+    event = RoutingEvent.build(
+        prompt=prompt,
+        decision=decision,
+        capture=capture_mode(prompt_capture),
+        request_id=request_id,
+        route_seconds=route_seconds,
+        total_seconds=route_seconds,
+        hints=hints,
+        source="cli",
+    )
+    appender = JsonlAppender(target)
+    try:
+        appender.append((event.to_json() + "\n").encode("utf-8"))
+    except OSError as exc:
+        return f"hrouter: could not write the routing event to {target}: {exc.strerror or exc}"
+    finally:
+        appender.close()
+    return None

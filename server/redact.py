@@ -1,0 +1,164 @@
+"""What of a prompt may reach a routing event: the capture modes and the redacted preview.
+
+Three modes, from the observability config: ``off`` (only a hash and measures), ``redacted_preview``
+(the default: a short prefix with anything sensitive masked) and ``full`` (the routed input, for
+deliberate calibration runs; also switched on by ``HROUTER_LOG_PROMPTS=1``). This module is the
+only place that decides which prompt text an event may carry.
+
+Masking runs on RE2 (linear time on any input) and masks before it truncates, so a secret cut by the
+preview's end can never leave a readable prefix behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from typing import Any
+
+import re2
+
+CAPTURE_OFF = "off"
+CAPTURE_REDACTED = "redacted_preview"
+CAPTURE_FULL = "full"
+CAPTURE_MODES = (CAPTURE_OFF, CAPTURE_REDACTED, CAPTURE_FULL)
+ENV_LOG_PROMPTS = "HROUTER_LOG_PROMPTS"
+PREVIEW_CHARS = 120
+
+# Order matters: whole structures (PEM blocks, URLs, key=value pairs) are masked before the
+# generic token and digit rules could mask only part of them and leave the rest readable.
+_MASKS: tuple[tuple[Any, str], ...] = tuple(
+    (re2.compile(pattern), replacement)
+    for pattern, replacement in (
+        # PEM private keys, even when the END line was cut off.
+        (r"(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", "[PRIVATE_KEY]"),
+        # Credentials inside URLs (scheme://user:pass@host).
+        (r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@:]+:[^\s/@]+@", r"\1[CREDENTIALS]@"),
+        # A URL keeps its scheme, host and path; the query string and fragment are masked.
+        (r"(?i)(\bhttps?://[^\s?#]+)[?#][^\s]*", r"\1?[QUERY]"),
+        (r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b", "[EMAIL]"),
+        (r"(?i)\bbearer\s+[a-z0-9._~+/=-]+", "Bearer [SECRET]"),
+        (r"(?i)\bbasic\s+[a-z0-9+/=]{8,}", "Basic [SECRET]"),
+        # name = value, name: value, "name": "value" for credential-like names.
+        (
+            r"(?i)\b([a-z0-9_-]*(?:api[_-]?key|token|secret|passw(?:or)?d|passwd|pwd|auth(?:orization)?|"
+            r"credential|private[_-]?key|access[_-]?key|session[_-]?id|cookie)[a-z0-9_-]*)"
+            r"(\"?\s*[:=]\s*\"?)[^\s\",;]+",
+            r"\1\2[SECRET]",
+        ),
+        # Well-known key shapes: OpenAI/Anthropic (sk-...), GitHub, Slack, AWS, Google, JWTs.
+        (r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}", "[KEY]"),
+        (r"\b(?:sk|pk|rk|hf|ghp|gho|ghu|ghs|ghr|glpat|github_pat|xox[abprs])[_-][A-Za-z0-9_-]{8,}", "[KEY]"),
+        (r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b", "[KEY]"),
+        (r"\bAIza[A-Za-z0-9_-]{20,}", "[KEY]"),
+        (r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "[KEY]"),
+        # Long hex runs, and long runs that mix letters and digits, look like keys or tokens
+        # (short ones such as "gpt4" or "v2" stay readable).
+        (r"\b[0-9a-fA-F]{24,}\b", "[KEY]"),
+        (r"[A-Za-z0-9+_=-]{20,}", None),
+        # Phone, card and account numbers: any run of 6+ digits, with optional separators.
+        (r"\d(?:[ .-]?\d){5,}", "[NUMBER]"),
+    )
+)
+
+def capture_mode(configured: str | None = CAPTURE_REDACTED, environ: Any = None) -> str:
+    """The effective mode: the env switch wins, and an unknown value falls back to the default."""
+    env = os.environ if environ is None else environ
+    if str(env.get(ENV_LOG_PROMPTS, "")).strip().lower() in {"1", "true", "yes", "on"}:
+        return CAPTURE_FULL
+    if configured in CAPTURE_MODES:
+        return configured
+    return CAPTURE_REDACTED
+
+
+def _mask_long_token(match: Any) -> str:
+    token = match.group(0)
+    has_digit = any(c.isdigit() for c in token)
+    has_letter = any(c.isalpha() for c in token)
+    return "[KEY]" if has_digit and has_letter else token
+
+
+def redact(text: str) -> str:
+    """Mask e-mail addresses, URL query strings, keys, tokens, credentials and long digit runs."""
+    out = text
+    for pattern, replacement in _MASKS:
+        out = pattern.sub(_mask_long_token if replacement is None else replacement, out)
+    return out
+
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """A short, redacted, single-line prefix of ``text``."""
+    flat = " ".join(redact(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def latest_user_text(prompt: Any) -> str:
+    """The text the router measures: the prompt itself, or the latest user message's text parts."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, (list, tuple)):
+        for message in reversed(prompt):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return _content_text(message.get("content"))
+    return ""
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        return "\n".join(t for t in parts if isinstance(t, str))
+    return ""
+
+
+def replayable_input(prompt: Any) -> Any:
+    """The routed input as a full-capture event keeps it: text kept, attachment bytes dropped.
+
+    Image and file parts keep their type (the router routes on their presence) but not their data,
+    so a captured event stays small and replay sees the same attachments.
+    """
+    if isinstance(prompt, str):
+        return prompt
+    if not isinstance(prompt, (list, tuple)):
+        return ""
+    kept = []
+    for message in prompt:
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        if isinstance(content, list):
+            content = [_strip_part(p) for p in content if isinstance(p, dict)]
+        elif not isinstance(content, str):
+            content = ""
+        kept.append({"role": message.get("role"), "content": content})
+    return kept
+
+
+def _strip_part(part: dict[str, Any]) -> dict[str, Any]:
+    kind = part.get("type")
+    if kind == "text":
+        return {"type": "text", "text": part.get("text", "")}
+    if kind == "image_url":
+        return {"type": "image_url", "image_url": {"url": "omitted:"}}
+    return {"type": kind}
+
+
+def estimated_tokens(text: str) -> int:
+    return math.ceil(len(text) / 4)
+
+
+def prompt_fields(prompt: Any, mode: str) -> dict[str, Any]:
+    """The prompt-derived fields of an event for a capture mode (already resolved)."""
+    text = latest_user_text(prompt)
+    fields: dict[str, Any] = {
+        "prompt_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "prompt_chars": len(text),
+        "estimated_tokens": estimated_tokens(text),
+    }
+    if mode == CAPTURE_REDACTED:
+        fields["prompt_preview"] = preview(text)
+    elif mode == CAPTURE_FULL:
+        fields["prompt_preview"] = preview(text)
+        fields["prompt"] = replayable_input(prompt)
+    return fields

@@ -1,0 +1,168 @@
+"""The /metrics text checked by a small, strict parser of the Prometheus text format (0.0.4)."""
+
+import math
+import re
+import threading
+
+import pytest
+
+from hrouter.server.metrics import Counter, Histogram, RouterMetrics
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL_VALUE = r'"(?:[^"\\\n]|\\[\\n"])*"'
+LABELS = rf"\{{(?:[a-zA-Z_][a-zA-Z0-9_]*={LABEL_VALUE}(?:,[a-zA-Z_][a-zA-Z0-9_]*={LABEL_VALUE})*)?\}}"
+VALUE = r"(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|[+-]Inf|NaN)"
+SAMPLE = re.compile(rf"^({NAME})({LABELS})? ({VALUE})$")
+HELP = re.compile(rf"^# HELP ({NAME}) (.*)$")
+TYPE = re.compile(rf"^# TYPE ({NAME}) (counter|gauge|histogram|summary|untyped)$")
+PAIR = re.compile(rf"([a-zA-Z_][a-zA-Z0-9_]*)=({LABEL_VALUE})")
+
+
+def _unescape(quoted: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n"}.get(m.group(1), m.group(1)), quoted[1:-1])
+
+
+def parse(text: str) -> dict:
+    """family name -> {"type", "help", "samples": [(name, labels, value)]}; raises on any error."""
+    assert text.endswith("\n"), "exposition ends with a newline"
+    families: dict = {}
+    current = None
+    for number, line in enumerate(text.rstrip("\n").split("\n"), 1):
+        if m := HELP.match(line):
+            assert m.group(1) not in families, f"line {number}: second HELP for {m.group(1)}"
+            current = families[m.group(1)] = {"help": m.group(2), "type": None, "samples": []}
+            continue
+        if m := TYPE.match(line):
+            assert current is families.get(m.group(1)), f"line {number}: TYPE without its HELP"
+            assert current["type"] is None and not current["samples"], f"line {number}: TYPE after samples"
+            current["type"] = m.group(2)
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"line {number}: not a valid sample: {line!r}"
+        name, labels, value = m.group(1), m.group(2) or "", m.group(3)
+        assert current is not None and current["type"], f"line {number}: sample before HELP/TYPE"
+        family = [k for k, v in families.items() if v is current][0]
+        allowed = {family} if current["type"] != "histogram" else {f"{family}_bucket", f"{family}_sum", f"{family}_count"}
+        assert name in allowed, f"line {number}: {name} outside its family {family}"
+        parsed = {k: _unescape(v) for k, v in PAIR.findall(labels)}
+        current["samples"].append((name, parsed, float(value.replace("Inf", "inf"))))
+    for name, family in families.items():
+        if family["type"] == "counter":
+            assert name.endswith("_total")
+            assert all(v >= 0 for _, _, v in family["samples"])
+        if family["type"] == "histogram":
+            _check_histogram(name, family["samples"])
+    return families
+
+
+def _check_histogram(name, samples):
+    series: dict = {}
+    for sample_name, labels, value in samples:
+        key = tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
+        series.setdefault(key, {"buckets": [], "sum": None, "count": None})
+        if sample_name.endswith("_bucket"):
+            series[key]["buckets"].append((float(labels["le"].replace("Inf", "inf")), value))
+        elif sample_name.endswith("_sum"):
+            series[key]["sum"] = value
+        else:
+            series[key]["count"] = value
+    for key, s in series.items():
+        bounds = [b for b, _ in s["buckets"]]
+        counts = [c for _, c in s["buckets"]]
+        assert bounds == sorted(bounds) and math.isinf(bounds[-1]), f"{name}{key}: buckets end with +Inf"
+        assert counts == sorted(counts), f"{name}{key}: buckets are cumulative"
+        assert counts[-1] == s["count"], f"{name}{key}: +Inf bucket equals _count"
+        assert s["sum"] is not None
+
+
+def _value(families, family, sample=None, **labels):
+    for name, lab, value in families[family]["samples"]:
+        if name == (sample or family) and all(lab.get(k) == v for k, v in labels.items()):
+            return value
+    raise KeyError((family, sample, labels))
+
+
+def test_router_metrics_exposition_parses_and_counts():
+    m = RouterMetrics()
+    m.observe_request("fast_local", "local", 200, route_seconds=0.00003, upstream_seconds=0.8)
+    m.observe_request("fast_local", "local", 200, route_seconds=0.0002, upstream_seconds=3.0)
+    m.observe_request("code_agent", "cloud", 200, route_seconds=0.0001, upstream_seconds=12.0, fallback=True)
+    m.observe_request("human_confirm", None, 409, route_seconds=0.00005)
+    m.observe_request("fast_local", "local", 502, route_seconds=0.0001, upstream_seconds=0.01)
+    m.observe_reload(True)
+    m.observe_reload(False)
+    m.observe_reload(True)
+    fams = parse(m.render())
+
+    assert _value(fams, "hrouter_requests_total", engine="fast_local", backend="local", status="200") == 2
+    assert _value(fams, "hrouter_requests_total", engine="human_confirm", backend="none", status="409") == 1
+    assert _value(fams, "hrouter_requests_total", status="502") == 1
+    assert _value(fams, "hrouter_confirmation_required_total") == 1
+    assert _value(fams, "hrouter_fallbacks_total", backend="cloud") == 1
+    assert _value(fams, "hrouter_reloads_total", result="success") == 2
+    assert _value(fams, "hrouter_reloads_total", result="failure") == 1
+
+    route = "hrouter_routing_latency_seconds"
+    assert fams[route]["type"] == "histogram"
+    assert _value(fams, route, f"{route}_count") == 5
+    assert _value(fams, route, f"{route}_bucket", le="5e-05") == 2
+    assert _value(fams, route, f"{route}_sum") == pytest.approx(0.00048)
+    up = "hrouter_upstream_latency_seconds"
+    assert _value(fams, up, f"{up}_count", backend="local") == 3
+    assert _value(fams, up, f"{up}_bucket", backend="local", le="1") == 2
+    assert _value(fams, up, f"{up}_bucket", backend="cloud", le="10") == 0
+    assert _value(fams, up, f"{up}_bucket", backend="cloud", le="+Inf") == 1
+
+
+def test_empty_metrics_still_parse():
+    fams = parse(RouterMetrics().render())
+    assert _value(fams, "hrouter_confirmation_required_total") == 0
+    assert _value(fams, "hrouter_routing_latency_seconds", "hrouter_routing_latency_seconds_count") == 0
+    assert fams["hrouter_requests_total"]["samples"] == []
+
+
+def test_label_values_are_escaped():
+    c = Counter("x_total", "help with \\ backslash\nand newline", ("engine",))
+    c.inc('we"ird\\name\nx')
+    fams = parse("\n".join(c.render()) + "\n")
+    assert fams["x_total"]["samples"][0][1] == {"engine": 'we"ird\\name\nx'}
+    assert fams["x_total"]["help"] == "help with \\\\ backslash\\nand newline"
+
+
+def test_misuse_is_refused():
+    with pytest.raises(ValueError):
+        Counter("no_suffix", "h")
+    c = Counter("a_total", "h", ("engine",))
+    with pytest.raises(ValueError):
+        c.inc()
+    with pytest.raises(ValueError):
+        c.inc("x", amount=-1)
+    with pytest.raises(ValueError):
+        Histogram("h", "h", ())
+
+
+def test_counting_is_thread_safe():
+    h = Histogram("lat_seconds", "h", (0.1, 1.0))
+    c = Counter("n_total", "h")
+
+    def work():
+        for _ in range(5000):
+            h.observe(0.5)
+            c.inc()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert c.value() == 20000 and h.count() == 20000
+    fams = parse("\n".join(h.render()) + "\n")
+    assert _value(fams, "lat_seconds", "lat_seconds_bucket", le="1") == 20000
+
+
+def test_events_dropped_counter_follows_the_sink_total():
+    m = RouterMetrics()
+    m.set_events_dropped(3)
+    m.set_events_dropped(3)
+    m.set_events_dropped(5)
+    assert _value(parse(m.render()), "hrouter_routing_events_dropped_total") == 5

@@ -1,0 +1,117 @@
+import hashlib
+
+import pytest
+
+from hrouter.server import redact
+from hrouter.server.redact import (
+    CAPTURE_FULL,
+    CAPTURE_OFF,
+    CAPTURE_REDACTED,
+    capture_mode,
+    latest_user_text,
+    preview,
+    prompt_fields,
+    replayable_input,
+)
+
+SECRETS = {
+    "email": ("write to jane.doe+ops@example.co.uk today", "jane.doe+ops@example.co.uk"),
+    "query": ("open https://api.example.com/v1/items?access=XYZZY42&page=3 now", "XYZZY42"),
+    "url_credentials": ("clone https://bob:hunter2pass@git.example.com/r.git", "hunter2pass"),
+    "openai_key": ("use sk-proj-Ab3dEf6hIj9kLmNoPqRs to call it", "sk-proj-Ab3dEf6hIj9kLmNoPqRs"),
+    "github_token": ("token ghp_A1b2C3d4E5f6G7h8I9j0KLMN here", "ghp_A1b2C3d4E5f6G7h8I9j0KLMN"),
+    "aws_key": ("aws AKIAIOSFODNN7EXAMPLE configured", "AKIAIOSFODNN7EXAMPLE"),
+    "password_assignment": ("login with password=Tr0ub4dor&3 please", "Tr0ub4dor&3"),
+    "json_secret": ('config {"client_secret": "shh-very-quiet"} ok', "shh-very-quiet"),
+    "bearer": ("curl -H 'Authorization: Bearer abc.def-ghi' x", "abc.def-ghi"),
+    "jwt": ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sIgNaTuRe1 fine", "eyJhbGciOiJIUzI1NiJ9"),
+    "card_number": ("card 4111 1111 1111 1111 exp", "4111 1111 1111 1111"),
+    "phone": ("call +1 415-555-0199 tomorrow", "415-555-0199"),
+    "hex_token": ("id 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", "9f86d081884c7d659a2feaa0c55ad015"),
+    "private_key": ("key -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA"),
+    "mixed_token": ("session Zx9QmW2vLp7RtY4uKs8N used", "Zx9QmW2vLp7RtY4uKs8N"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_redact_masks_each_kind_of_secret(name):
+    text, secret = SECRETS[name]
+    out = redact.redact(text)
+    assert secret not in out
+    assert "[" in out  # a visible mask marker replaced it
+    # the words around the secret survive, so the preview stays useful
+    assert text.split()[0] in out
+
+
+def test_redact_keeps_ordinary_text_readable():
+    text = "Refactor the parser in src/app.py for gpt4 and v2 of the API, 3 files"
+    assert redact.redact(text) == text
+
+
+def test_url_keeps_host_and_path_but_not_query():
+    out = redact.redact("see https://docs.example.com/guide/intro?ref=mail#top")
+    assert "https://docs.example.com/guide/intro" in out
+    assert "ref=mail" not in out and "#top" not in out
+
+
+def test_preview_is_short_single_line_and_redacted():
+    text = "line one\nmail me: a@b.io\n" + "word " * 200
+    out = preview(text)
+    assert len(out) <= redact.PREVIEW_CHARS
+    assert "\n" not in out
+    assert "a@b.io" not in out
+    assert out.endswith("…")
+
+
+def test_a_secret_cut_by_the_preview_end_leaves_no_prefix():
+    text = "x" * (redact.PREVIEW_CHARS - 10) + " sk-ABCDEFGHIJKLMNOPQRSTUVWX"
+    assert "sk-ABC" not in preview(text)
+
+
+@pytest.mark.parametrize(
+    ("configured", "env", "expected"),
+    [
+        ("off", {}, CAPTURE_OFF),
+        ("full", {}, CAPTURE_FULL),
+        ("redacted_preview", {}, CAPTURE_REDACTED),
+        (None, {}, CAPTURE_REDACTED),
+        ("bogus", {}, CAPTURE_REDACTED),
+        ("off", {"HROUTER_LOG_PROMPTS": "1"}, CAPTURE_FULL),
+        ("off", {"HROUTER_LOG_PROMPTS": "0"}, CAPTURE_OFF),
+    ],
+)
+def test_capture_mode(configured, env, expected):
+    assert capture_mode(configured, env) == expected
+
+
+def test_prompt_fields_per_mode():
+    prompt = "email ops@example.com about " + "the rollout " * 30
+    digest = hashlib.sha256(prompt.encode()).hexdigest()
+    off = prompt_fields(prompt, CAPTURE_OFF)
+    assert off == {"prompt_sha256": digest, "prompt_chars": len(prompt), "estimated_tokens": -(-len(prompt) // 4)}
+    red = prompt_fields(prompt, CAPTURE_REDACTED)
+    assert "prompt" not in red and "ops@example.com" not in red["prompt_preview"]
+    full = prompt_fields(prompt, CAPTURE_FULL)
+    assert full["prompt"] == prompt
+
+
+def test_messages_measure_the_latest_user_turn_and_drop_attachment_bytes():
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "an answer"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is in this picture?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg"}},
+            ],
+        },
+    ]
+    assert latest_user_text(messages) == "what is in this picture?"
+    kept = replayable_input(messages)
+    assert "iVBORw0KGgo" not in repr(kept)
+    assert kept[-1]["content"][1]["type"] == "image_url"
+    assert [m["role"] for m in kept] == ["system", "user", "assistant", "user"]
+    fields = prompt_fields(messages, CAPTURE_OFF)
+    assert fields["prompt_chars"] == len("what is in this picture?")
