@@ -1,0 +1,100 @@
+"""Text normalisation before matching, so disguised spellings route like their plain forms.
+
+"ｄｒｏｐ the database", "de\\u200blete all files" and "dеlеtе" written with Cyrillic е must
+not slip past a safety rule that looks for "drop" or "delete". ASCII text (nearly every prompt)
+is returned untouched: the patterns are case-insensitive already, so there is nothing to do.
+
+Python's ``re`` is not used here: prompts only ever meet RE2 and plain string methods.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Every code point of general category Cf (format characters: zero-width space and joiners,
+# soft hyphen, bidi controls, tags...), written as ranges so importing this module stays cheap;
+# tests check the ranges against unicodedata. A few invisible non-Cf characters join them:
+# combining grapheme joiner, Hangul fillers and variation selectors.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x115F, 0x1160),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+    (0xE0100, 0xE01EF),
+)
+
+_DROP = {cp: None for lo, hi in _INVISIBLE_RANGES for cp in range(lo, hi + 1)}
+
+# Letters from other scripts that render like Latin ones (after NFKC, which already folds
+# full-width and mathematical forms).
+_LOOKALIKES = {
+    # Cyrillic
+    # (lower-case в к м н т are left out: they do not look Latin in running text, and
+    # folding them would garble ordinary Russian words such as "все" or "как")
+    "а": "a", "е": "e", "ё": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ѵ": "v", "ү": "y",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԁ": "D", "Ү": "Y", "Ԛ": "Q",
+    "Ԝ": "W",
+    # Greek
+    "α": "a", "ι": "i", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    # Armenian and others
+    "ո": "n", "ս": "u", "օ": "o", "ց": "g", "ɑ": "a", "ı": "i", "ȷ": "j",
+}
+_FOLD = str.maketrans(_LOOKALIKES)
+_LOOKALIKE_SET = frozenset(_LOOKALIKES)
+
+
+def normalize(text: str) -> str:
+    """Return the form of ``text`` that patterns are matched against. Never raises on a str."""
+    if text.isascii():
+        return text
+    text = _without_surrogates(text)
+    text = unicodedata.normalize("NFKC", text).translate(_DROP)
+    if _LOOKALIKE_SET.isdisjoint(text):
+        return text
+    # Fold only words that become plain Latin: a genuine Russian or Greek word keeps its
+    # letters (rules may be written in those languages), a disguised English one does not.
+    return " ".join(_fold_word(word) for word in text.split(" "))
+
+
+def _fold_word(word: str) -> str:
+    if word.isascii() or _LOOKALIKE_SET.isdisjoint(word):
+        return word
+    for ch in word:
+        if not ch.isascii() and ch not in _LOOKALIKE_SET and ch.isalpha():
+            return word
+    return word.translate(_FOLD)
+
+
+def _without_surrogates(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        # Pairs written as two surrogates become their character; lone ones become U+FFFD.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

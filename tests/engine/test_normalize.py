@@ -1,0 +1,51 @@
+import sys
+import unicodedata
+
+import pytest
+
+from hrouter.engine.normalize import _DROP, normalize
+
+
+@pytest.mark.parametrize(
+    ("disguised", "plain"),
+    [
+        ("ｄｒｏｐ the database", "drop the database"),
+        ("de\u200blete all files", "delete all files"),
+        ("de\u00adlete all files", "delete all files"),
+        ("del\u200dete\u2060 all\ufeff files", "delete all files"),
+        ("\u202edelete\u202c files", "delete files"),
+        ("dеlеtе the rеpо", "delete the repo"),  # Cyrillic е and о
+        ("wіре the disk", "wipe the disk"),  # Cyrillic і р е
+        ("ΡΟЅΤ it", "POST it"),  # Greek and Cyrillic capitals
+        ("drop\u00a0the\u3000table", "drop the table"),  # compatibility spaces
+        ("𝐝𝐞𝐥𝐞𝐭𝐞 it", "delete it"),  # mathematical bold
+    ],
+)
+def test_disguised_forms_become_plain(disguised, plain):
+    assert normalize(disguised) == plain
+
+
+def test_ascii_is_returned_as_is():
+    text = "Rewrite THIS text\twith\nnewlines"
+    assert normalize(text) is text
+
+
+def test_genuine_words_of_other_scripts_are_kept():
+    assert normalize("удалить все файлы") == "удалить все файлы"
+    assert normalize("συνάρτηση") == "συνάρτηση"
+    assert normalize("supprimé") == "supprimé"
+
+
+@pytest.mark.parametrize("text", ["a\udc80b", "\ud800", "x\udfff\ud800y", "\ud83d\ude00 ok"])
+def test_lone_surrogates_never_raise(text):
+    out = normalize(text)
+    out.encode("utf-8")  # must be encodable for RE2
+
+
+def test_surrogate_pair_becomes_its_character():
+    assert normalize("x\ud83d\ude00y") == "x\U0001F600y"
+
+
+def test_every_format_character_is_dropped():
+    missing = [hex(cp) for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf" and cp not in _DROP]
+    assert missing == []

@@ -1,0 +1,110 @@
+import attrs
+import pytest
+
+from hrouter.engine.artifact import Rule, Score, ScoreTerm
+from hrouter.engine.decision import Decider
+from hrouter.engine.program import ProgramError, saturate
+
+from engine_fixtures import loc, make_artifact, ref
+
+
+def test_saturation_rounds_half_up_and_stays_below_100():
+    assert saturate(50, 50) == 50
+    assert saturate(30, 50) == 38  # 37.5
+    assert saturate(10_000, 50) == 100 or saturate(10_000, 50) == 99
+    assert saturate(30, 0) == 30
+    assert all(saturate(s, 50) < 100 for s in range(0, 5000))
+
+
+def test_safety_rules_come_first_whatever_the_route_order():
+    art = make_artifact()
+    # put a route that would also match ahead of the safety rules in the artifact
+    grab_all = Rule("grab", "route", ref("destructive_verb"), "coding", "grab", loc(1, "routes.rules"))
+    art = attrs.evolve(art, rules=(grab_all,) + art.rules)
+    d = Decider.from_artifact(art)
+    out = d.decide("drop the production database")
+    assert out.target == "confirmation" and out.rule_id == "destructive"
+    assert ("grab", "routes.rules:1") in out.matched_rules
+
+
+def test_first_matching_route_wins_and_all_matches_are_listed():
+    d = Decider.from_artifact(make_artifact())
+    out = d.decide("draw a chart")  # both generate and vision hold
+    assert out.target == "image_generation" and out.rule_id == "generate"
+    assert [r for r, _ in out.matched_rules] == ["generate", "vision"]
+
+
+def test_override_switch_is_scoped_to_its_own_rules():
+    d = Decider.from_artifact(make_artifact(), {"allow_destructive_actions": True})
+    assert d.decide("drop the production database").target != "confirmation"
+    assert d.decide("send the report").target == "confirmation"  # send has its own switch
+    assert d.decide("   ").target == "confirmation"  # empty has no switch at all
+    d2 = Decider.from_artifact(make_artifact(), {"allow_send_actions": True})
+    assert d2.decide("drop the production database").target == "confirmation"
+    assert d2.decide("send the report").target == "balanced"
+
+
+def test_unknown_override_switch_is_refused():
+    with pytest.raises(ProgramError, match="allow_everything"):
+        Decider.from_artifact(make_artifact(), {"allow_everything": True})
+
+
+def test_scores_floor_cap_and_negative_weights():
+    d = Decider.from_artifact(make_artifact())
+    huge = "word " * 6000  # 30000 chars: long_prompt, huge_prompt, wordy
+    out = d.decide(huge)
+    assert out.scores["complexity"] == 60  # saturate(20) = 29, floor 60
+    assert "huge prompt" in out.reasons and "long prompt" in out.reasons
+    empty = d.decide("")
+    assert empty.scores["confidence"] == 40  # 100 - 40 - 20
+    assert empty.scores["complexity"] == 0
+
+
+def test_cap_lowers_a_score():
+    art = make_artifact()
+    complexity = art.scores[0]
+    capped = attrs.evolve(complexity, terms=complexity.terms + (ScoreTerm("cap", 20, ref("rewrite"), "trivial", loc(99)),))
+    art = attrs.evolve(art, scores=(capped,) + art.scores[1:])
+    out = Decider.from_artifact(art).decide("rewrite the repo code in python")
+    assert out.scores["complexity"] == 20
+    assert out.target == "simple"  # coding needs complexity >= 30, the cap prevents it
+
+
+def test_clamped_to_0_100():
+    art = make_artifact()
+    risk = Score("risk", 90, 0, (ScoreTerm("add", 80, ref("destructive_verb"), "x", loc(1)),), loc(1))
+    conf = Score("confidence", 10, 0, (ScoreTerm("add", -80, ref("destructive_verb"), "y", loc(2)),), loc(2))
+    art = attrs.evolve(art, scores=(art.scores[0], risk, conf))
+    out = Decider.from_artifact(art).decide("delete")
+    assert out.scores["risk"] == 100 and out.scores["confidence"] == 0
+
+
+def test_score_comparisons_gate_routes():
+    d = Decider.from_artifact(make_artifact())
+    assert d.decide("refactor the repo").target == "coding"  # complexity 38 >= 30
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [["ref", "nope"], ["cmp", "speed", ">", 1], ["cmp", "risk", "=~", 1], ["xor", ["true"]], "true", [], ["not"]],
+)
+def test_malformed_expressions_are_refused_at_load(bad):
+    art = make_artifact()
+    rules = (Rule("bad", "route", bad, "simple", "bad", loc(5)),) + art.rules
+    with pytest.raises(ProgramError):
+        Decider.from_artifact(attrs.evolve(art, rules=rules))
+
+
+def test_default_rule_must_be_last_and_unique():
+    art = make_artifact()
+    with pytest.raises(ProgramError, match="default"):
+        Decider.from_artifact(attrs.evolve(art, rules=art.rules[:-1]))
+    with pytest.raises(ProgramError, match="default"):
+        Decider.from_artifact(attrs.evolve(art, rules=art.rules[-1:] + art.rules[:-1]))
+
+
+def test_rule_to_unknown_target_is_refused():
+    art = make_artifact()
+    rules = (Rule("odd", "route", ["true"], "nowhere", "x", loc(5)),) + art.rules
+    with pytest.raises(ProgramError, match="nowhere"):
+        Decider.from_artifact(attrs.evolve(art, rules=rules))
