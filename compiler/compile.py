@@ -1,0 +1,99 @@
+"""Wires the stages: load (parse every file) -> collect symbols -> checks -> lowering -> expects.
+
+Each stage reports diagnostics instead of raising, so one run shows every problem it can; the
+pipeline stops before a stage that would only add noise on top of earlier errors.
+"""
+
+from __future__ import annotations
+
+import os
+
+import re2
+
+from hrouter import __version__
+from hrouter.compiler import ast
+from hrouter.compiler.check import run_checks
+from hrouter.compiler.diagnostics import Diagnostic, RulesError
+from hrouter.compiler.expect import run_expects
+from hrouter.compiler.loader import load, source_hash
+from hrouter.compiler.lower_patterns import LoweringError, lower_lexical
+from hrouter.compiler.lower_program import ProgramLowering, loc
+from hrouter.compiler.symbols import Symbols, collect
+from hrouter.engine.artifact import FORMAT_VERSION, Artifact, Pattern, SourceFile
+
+COMPILER_VERSION = f"hrouter {__version__}"
+
+
+def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
+    patterns: list[Pattern] = []
+    diags: list[Diagnostic] = []
+
+    def words_of(ident: ast.Ident) -> ast.Words:
+        return sym.features[ident.name].body
+
+    for name, f in sym.features.items():
+        if not f.is_lexical:
+            continue
+        try:
+            regexes = lower_lexical(f.body, words_of)
+        except LoweringError as exc:
+            diags.append(sym.load.diag("bad-pattern", str(exc), exc.pos))
+            continue
+        for regex in regexes:
+            try:
+                re2.compile(regex)
+            except re2.error as exc:
+                detail = str(exc) or "invalid pattern"
+                diags.append(sym.load.diag("bad-pattern", f"RE2 rejects the pattern of '{name}': {detail}", f.body.pos))
+                continue
+            patterns.append(Pattern(regex, name, loc(f.pos)))
+    return patterns, diags
+
+
+def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnostic], Symbols | None]:
+    """Everything but the expect check: (artifact or None, diagnostics, symbols)."""
+    loaded = load(path)
+    if loaded.diagnostics:
+        return None, loaded.diagnostics, None
+    sym = collect(loaded)
+    diags = run_checks(sym)
+    patterns, pattern_diags = lower_patterns(sym)
+    diags.extend(pattern_diags)
+    if diags:
+        return None, diags, sym
+    prog = ProgramLowering(sym)
+    derived, scores, flags, rules = prog.derived(), prog.scores(), prog.flags(), prog.rules()
+    atoms = prog.atoms()  # last: the conditions above register inline measure atoms
+    files = [(f.rel, f.sha256) for f in loaded.files]
+    artifact = Artifact(
+        format_version=FORMAT_VERSION,
+        source_hash=source_hash(files),
+        sources=tuple(SourceFile(rel, sha) for rel, sha in files),
+        lookback=sym.lookback,
+        targets=tuple(sym.targets),
+        patterns=tuple(patterns),
+        atoms=tuple(atoms),
+        derived=tuple(derived),
+        scores=tuple(scores),
+        flags=tuple(flags),
+        rules=tuple(rules),
+        expects=tuple(prog.expects()),
+        compiler_version=COMPILER_VERSION,
+    )
+    return artifact, [], sym
+
+
+def compile_rules(path: str | os.PathLike[str], *, check_expects: bool = True) -> Artifact:
+    """Compile a rules folder (entry file `main.rules`) or one `.rules` file into an artifact.
+
+    Raises `RulesError` with every diagnostic found. With `check_expects`, every `expect` line
+    is run through the engine's decision program (when the engine provides one) and a failed
+    expectation is an error too."""
+    artifact, diags, sym = build(path)
+    if artifact is None:
+        raise RulesError(diags)
+    if check_expects:
+        failures = [f for f in run_expects(artifact) if not f.passed]
+        if failures:
+            raise RulesError([f.diagnostic(sym.load) for f in failures])
+    return artifact

@@ -1,0 +1,182 @@
+"""Lexical features -> RE2 patterns for the single `re2.Set`.
+
+Everything lowers to plain RE2: no lookaround, no backreferences. Word boundaries work in any
+script because they are spelled as "a character that is not a letter, digit or underscore"
+(`[^\\pL\\pN_]`), consumed rather than asserted: the Set only reports *which* patterns match,
+so consuming a neighbouring character costs nothing. `(?i)` makes every pattern
+case-insensitive (RE2 folds Unicode case, inside character classes too).
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from hrouter.compiler import ast
+
+WORD_CHAR = r"[\pL\pN_]"
+NON_WORD = r"[^\pL\pN_]"
+BEFORE = rf"(?:^|{NON_WORD})"
+AFTER = rf"(?:$|{NON_WORD})"
+# Inside a phrase one space stands for any run of white space or hyphens ("prod db" = "prod-db").
+PHRASE_GAP = r"[\s\-]+"
+MAX_DISTANCE = 50
+
+
+class LoweringError(ValueError):
+    """A lexical construct that cannot be lowered; `pos` says where."""
+
+    def __init__(self, message: str, pos: ast.Pos):
+        super().__init__(message)
+        self.pos = pos
+
+
+def is_word_char(ch: str) -> bool:
+    return ch == "_" or ch.isalnum()
+
+
+def word_regex(word: ast.Word) -> str:
+    """One word or phrase, without the outer boundaries: those depend on its edge characters."""
+    text = word.text.strip()
+    if not text:
+        raise LoweringError("empty word", word.pos)
+    if "*" in text:
+        raise LoweringError("'*' may only end a word (a prefix match such as delet*)", word.pos)
+    body = PHRASE_GAP.join(re.escape(part) for part in text.split())
+    if word.prefix:
+        body += WORD_CHAR + "*"
+    return body
+
+
+def bounded(word: ast.Word) -> str:
+    """A word with a boundary on each side that starts or ends with a word character.
+
+    `c++` or `.env` begin or end with punctuation, which is a boundary in itself; demanding a
+    non-word character beyond it would stop `.env` from matching inside `cat .env`."""
+    text = word.text.strip()
+    before = BEFORE if text and is_word_char(text[0]) else ""
+    after = AFTER if word.prefix or (text and is_word_char(text[-1])) else ""
+    return before + word_regex(word) + after
+
+
+def words_alternation(words: ast.Words) -> str:
+    """Any of the words, each with its own boundaries."""
+    parts = sorted({bounded(w) for w in words.items})  # sorted: deterministic and duplicate-free
+    return "(?:" + "|".join(parts) + ")"
+
+
+def inner_alternation(words: ast.Words) -> str:
+    """Any of the words with no outer boundaries, for use between explicit separators."""
+    parts = sorted({word_regex(w) for w in words.items})
+    return "(?:" + "|".join(parts) + ")"
+
+
+def gap(distance: int) -> str:
+    """Between two words: at least one separator, then up to distance-1 other words."""
+    if distance == 1:
+        return rf"{NON_WORD}+"
+    return rf"{NON_WORD}+(?:{WORD_CHAR}+{NON_WORD}+){{0,{distance - 1}}}"
+
+
+def near_regex(a: ast.Words, b: ast.Words, distance: int, ordered: bool) -> str:
+    if not 1 <= distance <= MAX_DISTANCE:
+        raise LoweringError(f"distance must be between 1 and {MAX_DISTANCE}, got {distance}", a.pos)
+    x, y = inner_alternation(a), inner_alternation(b)
+    g = gap(distance)
+    if ordered:
+        return f"(?i){BEFORE}{x}{g}{y}{AFTER}"
+    return f"(?i){BEFORE}(?:{x}{g}{y}|{y}{g}{x}){AFTER}"
+
+
+# ---- complement of a finite set of words -------------------------------------------------------
+
+
+@attrs.define
+class _Node:
+    children: dict[str, "_Node"] = attrs.field(factory=dict)
+    ends: bool = False  # a listed word ends here
+    all_below: bool = False  # a listed prefix* ends here: every continuation is excluded too
+
+
+def _trie(words: list[ast.Word]) -> _Node:
+    root = _Node()
+    for w in words:
+        # Per-character lowering, like RE2's simple case folding (casefold would turn ß into ss).
+        text = "".join(c.lower() if len(c.lower()) == 1 else c for c in w.text.strip())
+        if not text:
+            raise LoweringError("empty word", w.pos)
+        if "*" in text or any(not is_word_char(c) for c in text):
+            raise LoweringError("next_not excludes single words (letters, digits, _), optionally with a trailing *", w.pos)
+        node = root
+        for ch in text:
+            node = node.children.setdefault(ch, _Node())
+        if w.prefix:
+            node.all_below = True
+        else:
+            node.ends = True
+    return root
+
+
+def _char_class_except(chars: list[str]) -> str:
+    """A word character other than `chars` (RE2 has no class subtraction, so: letters that are
+    not these, digits that are not these, or the underscore unless listed)."""
+    if not chars:
+        return WORD_CHAR
+    listed = "".join(re.escape(c) for c in chars)
+    parts = [rf"[^\PL{listed}]", rf"[^\PN{listed}]"]
+    if "_" not in chars:
+        parts.append("_")
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _tail(node: _Node, at_root: bool) -> str | None:
+    """A regex for the rest of a word, given the prefix that led to `node`, such that the
+    whole word is not listed; None when no such continuation exists."""
+    if node.all_below:
+        return None
+    alts = []
+    if not at_root and not node.ends:
+        alts.append("")  # the word may end here: this prefix is itself not listed
+    kids = sorted(node.children)
+    alts.append(_char_class_except(kids) + WORD_CHAR + "*")
+    for ch in kids:
+        rest = _tail(node.children[ch], at_root=False)
+        if rest is not None:
+            alts.append(re.escape(ch) + rest)
+    return "(?:" + "|".join(alts) + ")"
+
+
+def complement_regex(excluded: list[ast.Word]) -> str:
+    """A whole word (a maximal run of word characters, followed by a boundary) that is none of
+    `excluded`; a listed `prefix*` also excludes every word starting with it."""
+    tail = _tail(_trie(excluded), at_root=True)
+    assert tail is not None  # the root always allows a first letter outside the list
+    return tail + AFTER
+
+
+def next_not_regex(a: ast.Words, excluded: list[ast.Word]) -> str:
+    return rf"(?i){BEFORE}{inner_alternation(a)}\s+{complement_regex(excluded)}"
+
+
+# ---- features -------------------------------------------------------------------------------
+
+
+def lower_lexical(body, resolve_words) -> list[str]:
+    """Patterns for one lexical feature body. `resolve_words(ident)` returns the `Words` of the
+    feature an operand names (checks guarantee it exists)."""
+
+    def operand(x) -> ast.Words:
+        return resolve_words(x) if isinstance(x, ast.Ident) else x
+
+    if isinstance(body, ast.Words):
+        return ["(?i)" + words_alternation(body)]
+    if isinstance(body, ast.Near):
+        return [near_regex(operand(body.a), operand(body.b), body.distance, body.ordered)]
+    if isinstance(body, ast.NextNot):
+        return [next_not_regex(operand(body.a), list(body.excluded))]
+    if isinstance(body, ast.Regex):
+        if not body.pattern:
+            raise LoweringError("empty regex", body.pos)
+        return ["(?i)" + body.pattern]
+    raise TypeError(f"not a lexical feature: {body!r}")

@@ -1,0 +1,59 @@
+"""`hrouter compile` as a user runs it: a real subprocess of the installed entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HROUTER = [sys.executable, "-m", "hrouter.cli"]
+
+GOOD = """targets balanced, coding, confirmation
+feature code_words = words(code, repo)
+feature wipe = words(delete, wipe)
+safety wipe: wipe -> confirmation "destructive action"
+route coding: code_words -> coding "coding"
+default -> balanced "ordinary request"
+"""
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*HROUTER, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_compile_writes_artifact_and_summary(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "main.rules").write_text(GOOD)
+    proc = run("compile", "rules", "--no-expects", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "hrouter-artifact.json").read_text())
+    assert [r["id"] for r in data["rules"]] == ["wipe", "coding", "default"]
+    line = proc.stdout.strip()
+    assert "2 patterns" in line and "3 rules" in line and data["source_hash"][:12] in line
+
+
+def test_compile_output_option(tmp_path):
+    (tmp_path / "main.rules").write_text(GOOD)
+    proc = run("compile", str(tmp_path / "main.rules"), "-o", "out.json", "--no-expects", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["format_version"] == 1
+
+
+def test_compile_error_is_rendered_on_stderr(tmp_path):
+    (tmp_path / "main.rules").write_text(GOOD.replace("route coding: code_words", "route coding: code_wrds"))
+    proc = run("compile", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    first = proc.stderr.splitlines()
+    assert first[0].endswith("main.rules:5:15: unknown feature 'code_wrds' (did you mean 'code_words'?)")
+    assert first[1].strip() == 'route coding: code_wrds -> coding "coding"'
+    assert first[2] == "    " + " " * 14 + "^"
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "hrouter-artifact.json").exists()
+
+
+def test_compile_missing_folder(tmp_path):
+    proc = run("compile", str(tmp_path / "nope"), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "no such rules file" in proc.stderr and "Traceback" not in proc.stderr
