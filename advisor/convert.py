@@ -1,0 +1,20 @@
+"""The advisor's cattrs converter: scan results and the model catalog go through it."""
+
+from __future__ import annotations
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn
+
+converter = cattrs.Converter(forbid_extra_keys=True)
+
+converter.register_structure_hook_factory(
+    lambda cls: hasattr(cls, "__attrs_attrs__"),
+    lambda cls: make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True),
+)
+
+
+def describe_error(exc: Exception, root: str = "$") -> str:
+    """One line naming the key path of a validation failure."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(exc, path=root))
+    return f"{root}: {exc}"
