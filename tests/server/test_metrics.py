@@ -166,3 +166,109 @@ def test_events_dropped_counter_follows_the_sink_total():
     m.set_events_dropped(3)
     m.set_events_dropped(5)
     assert _value(parse(m.render()), "hrouter_routing_events_dropped_total") == 5
+
+
+# -- a real server on loopback: the integration surface the proxy uses ------------------------
+
+
+def _tiny_proxy(log_path):
+    """A minimal app wired exactly as docs/tuning.md tells the proxy to wire events and metrics."""
+    import contextlib
+    import time as _time
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    from hrouter.server.events import EventSink, RoutingEvent
+    from hrouter.server.metrics import CONTENT_TYPE
+
+    sink = EventSink.from_config(
+        {"enabled": True, "log_path": str(log_path), "max_bytes": 4000, "backups": 50, "prompt_capture": "redacted_preview"}
+    )
+    metrics = RouterMetrics()
+
+    async def chat(request):
+        started = _time.perf_counter()
+        body = await request.json()
+        prompt = body["messages"]
+        text = prompt[-1]["content"]
+        engine, status = ("human_confirm", 409) if "delete" in text else ("fast_local", 200)
+        route_s = _time.perf_counter() - started
+        backend = None if status == 409 else "local"
+        decision = {"selected_engine": engine, "selected_target": "confirmation" if status == 409 else "simple"}
+        sink.emit(RoutingEvent.build(
+            prompt=prompt, decision=decision, capture=sink.capture, request_id=body["id"], backend=backend,
+            status=status, route_seconds=route_s, upstream_seconds=0.002 if backend else None,
+            total_seconds=_time.perf_counter() - started,
+        ))
+        metrics.observe_request(engine, backend, status, route_s, 0.002 if backend else None, fallback=False)
+        return JSONResponse({"engine": engine}, status_code=status)
+
+    async def metrics_endpoint(request):
+        metrics.set_events_dropped(sink.status()["dropped"])
+        return PlainTextResponse(metrics.render(), media_type=CONTENT_TYPE)
+
+    async def health(request):
+        return JSONResponse({"events": sink.status()})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        sink.start()
+        yield
+        await sink.aclose()
+
+    return Starlette(
+        routes=[Route("/v1/chat/completions", chat, methods=["POST"]), Route("/metrics", metrics_endpoint),
+                Route("/health", health)],
+        lifespan=lifespan,
+    )
+
+
+def test_real_server_on_loopback_writes_events_and_serves_metrics(tmp_path):
+    import asyncio
+    import json
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    log = tmp_path / "events.jsonl"
+    server = uvicorn.Server(uvicorn.Config(_tiny_proxy(log), host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    port = server.servers[0].sockets[0].getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    secret = "password=Hunter2Hunter2 and mail boss@corp.example"
+    try:
+        async def traffic():
+            async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+                async def one(i):
+                    text = f"delete the old backups {i} {secret}" if i % 5 == 0 else f"say hello {i} {secret}"
+                    msgs = [{"role": "user", "content": text}]
+                    return (await client.post("/v1/chat/completions", json={"id": f"req-{i}", "messages": msgs})).status_code
+                return await asyncio.gather(*(one(i) for i in range(100)))
+
+        statuses = asyncio.run(traffic())
+        assert statuses.count(409) == 20 and statuses.count(200) == 80
+        fams = parse(httpx.get(f"{base}/metrics").text)
+        assert _value(fams, "hrouter_confirmation_required_total") == 20
+        assert _value(fams, "hrouter_requests_total", engine="fast_local", backend="local", status="200") == 80
+        assert _value(fams, "hrouter_routing_latency_seconds", "hrouter_routing_latency_seconds_count") == 100
+        assert httpx.get(f"{base}/health").json()["events"]["ok"] is True
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    # shutdown flushed every queued event; rotation kept whole lines across files
+    files = sorted(p for p in tmp_path.iterdir() if p.name.startswith("events.jsonl") and not p.name.endswith(".lock"))
+    assert len(files) > 1
+    rows = [json.loads(line) for f in files for line in f.read_text().splitlines()]
+    assert sorted(r["request_id"] for r in rows) == sorted(f"req-{i}" for i in range(100))
+    raw = "".join(f.read_text() for f in files)
+    assert "Hunter2Hunter2" not in raw and "boss@corp.example" not in raw
+    assert all("prompt" not in r and r["prompt_preview"] for r in rows)
