@@ -116,12 +116,15 @@ class RoutingEvent:
         prompt text the event carries.
         """
         d = decision_fields(decision)
+        # Either kind of fallback counts: the engine resolver's (a disabled or unfit engine) or
+        # the proxy's (a backend that failed and was retried on its fallback).
+        fallback_used = bool(fallback_used or d.pop("fallback_used"))
         return cls(
             request_id=request_id or new_request_id(),
             time=utc_now(),
             backend=backend,
             backend_model=backend_model,
-            fallback_used=bool(fallback_used),
+            fallback_used=fallback_used,
             status=status,
             route_ms=_ms(route_seconds),
             upstream_ms=_ms(upstream_seconds),
@@ -169,7 +172,8 @@ def decision_fields(decision: Any) -> dict[str, Any]:
         "scores": scores,
         "flags": flags,
         "fired_rules": tuple(fired),
-        "artifact_hash": data.get("artifact_hash"),
+        "artifact_hash": data.get("artifact_hash") or None,
+        "fallback_used": bool(data.get("fallback_used")),
     }
 
 
