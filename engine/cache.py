@@ -1,0 +1,111 @@
+"""Rules to artifact: compiled artifacts are cached like bytecode, keyed by their sources.
+
+A rules folder (or its ``main.rules``) is compiled once; later runs read the cached artifact
+while every source file it lists still has the recorded sha256 and the format version matches.
+Then neither the compiler nor lark is imported: ``hrouter decide`` stays light. A cache that
+cannot be written (read-only home, sandbox) only costs a compile per run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from hrouter.engine.artifact import FORMAT_VERSION, Artifact
+from hrouter.engine.artifact_io import ArtifactError, artifact_from_json, load_artifact, write_artifact
+
+
+class RulesLoadError(ValueError):
+    """Rules that cannot be compiled or an artifact that cannot be used; str() says where and why."""
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("HROUTER_CACHE_DIR")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "hrouter"
+
+
+def cache_file(rules_path: Path) -> Path:
+    from hrouter import __version__
+
+    # A new hrouter version may lower the same sources differently: it gets its own entry.
+    key = f"{rules_path.resolve()}\0{__version__}\0{FORMAT_VERSION}"
+    return cache_dir() / f"rules-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def changed_sources(artifact: Artifact, root: Path) -> list[str]:
+    """Sources under ``root`` whose content differs from the artifact's record (missing counts)."""
+    return [s.path for s in artifact.sources if _sha256(root / s.path) != s.sha256]
+
+
+def rules_root(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
+
+
+def load_rules(path: str | os.PathLike[str]) -> Artifact:
+    """Compile a rules folder or ``.rules`` file through the cache."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise RulesLoadError(f"{path}: no such rules folder or file")
+    root = rules_root(path)
+    cached = cache_file(path)
+    try:
+        artifact = artifact_from_json(cached.read_text(encoding="utf-8"), str(cached))
+        if artifact.sources and not changed_sources(artifact, root):
+            return artifact
+    except (OSError, UnicodeDecodeError, ArtifactError):
+        pass  # no cache yet, or a damaged one: compile afresh
+    artifact = compile_rules(path)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_artifact(artifact, cached)
+    except OSError:
+        pass
+    return artifact
+
+
+def compile_rules(path: Path) -> Artifact:
+    try:
+        from hrouter.compiler import RulesError, compile_rules as compile_
+    except ImportError as exc:
+        raise RulesLoadError(f"{path}: the rules compiler is not available ({exc})") from None
+    try:
+        return compile_(path)
+    except RulesError as exc:
+        raise RulesLoadError(str(exc)) from None
+
+
+def load_artifact_file(path: str | os.PathLike[str]) -> Artifact:
+    """Read a compiled artifact; refuse it when it is damaged or its sources changed since."""
+    path = Path(path).expanduser()
+    try:
+        artifact = load_artifact(path)
+    except ArtifactError as exc:
+        raise RulesLoadError(str(exc)) from None
+    # The artifact does not record where its sources were; look beside it and in ./rules.
+    for root in (path.parent, path.parent / "rules"):
+        if artifact.sources and (root / artifact.sources[0].path).is_file():
+            changed = changed_sources(artifact, root)
+            if changed:
+                raise RulesLoadError(
+                    f"{path}: stale artifact: {', '.join(changed)} changed since it was compiled; recompile the rules"
+                )
+            break
+    return artifact
+
+
+def load_any(rules: str | os.PathLike[str]) -> Artifact:
+    """A rules folder, a ``.rules`` file, or a compiled artifact (any other file)."""
+    path = Path(rules).expanduser()
+    if path.is_dir() or path.suffix == ".rules":
+        return load_rules(path)
+    if not path.exists():
+        raise RulesLoadError(f"{path}: no such rules folder, rules file or artifact")
+    return load_artifact_file(path)

@@ -1,0 +1,248 @@
+"""``ModelRouter``: an artifact plus a catalog, answering ``route_fast`` and ``route``.
+
+Both calls compute the same feature bits, look up the same memoised outcome and the same
+resolution, so ``route_fast(p, h) == route(p, h).selected_engine`` holds by construction.
+The steady-state cost of ``route_fast`` is one RE2 set scan plus dictionary lookups; ``route``
+memoises whole receipts per (bits, hints, include_alternatives). Neither ever raises: anything
+unexpected becomes a ``human_confirm`` decision.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from hrouter.engine.artifact import Artifact
+from hrouter.engine.catalog import CONFIRM_ENGINE, CONFIRM_TARGET, Catalog, CatalogError
+from hrouter.engine.decision import Decider
+from hrouter.engine.hints import NO_HINTS, HintError, RoutingHints, coerce
+from hrouter.engine.normalize import normalize
+from hrouter.engine.program import Outcome
+from hrouter.engine.receipt import FiredRule, RoutingDecision
+from hrouter.engine.resolve import Requirements, Resolution, Resolver, profile_for
+from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
+
+
+class RouterConfigError(ValueError):
+    """A catalog or rule set that cannot be used; str() names the file, the place and the problem."""
+
+    def __init__(self, message: str, errors: list[str] | None = None):
+        super().__init__(message)
+        self.errors = errors or [message]
+
+
+def default_rules_path() -> Path:
+    return Path(str(resources.files("hrouter.rules")))
+
+
+def load_catalog(path: str | os.PathLike[str] | None) -> Catalog:
+    try:
+        return Catalog.from_file(path)
+    except CatalogError as exc:
+        raise RouterConfigError(str(exc), [f"{exc.origin}: {e}" for e in exc.errors]) from None
+
+
+def load_artifact_for(rules: str | os.PathLike[str] | Artifact | None) -> Artifact:
+    if isinstance(rules, Artifact):
+        return rules
+    from hrouter.engine.cache import RulesLoadError, load_any
+
+    try:
+        return load_any(default_rules_path() if rules is None else rules)
+    except RulesLoadError as exc:
+        raise RouterConfigError(str(exc)) from None
+
+
+class ModelRouter:
+    def __init__(self, catalog: Catalog, artifact: Artifact, *, table_size: int = DEFAULT_SIZE) -> None:
+        unmapped = [t for t in artifact.targets if t not in catalog.targets]
+        if unmapped:
+            raise RouterConfigError(
+                f"{catalog.origin}: $.routing_targets: no engine for the rules' target"
+                f"{'s' if len(unmapped) > 1 else ''} {', '.join(unmapped)}"
+            )
+        try:
+            self.decider = Decider(artifact, catalog.overrides, table_size)
+        except ValueError as exc:
+            raise RouterConfigError(f"rules artifact {artifact.source_hash[:12]}: {exc}") from None
+        self.catalog = catalog
+        self.artifact = artifact
+        self.artifact_hash = artifact.source_hash
+        self.resolver = Resolver(catalog)
+        self._automaton = self.decider.automaton
+        self._fast = BoundedTable[str](table_size)  # bits -> engine, for calls without hints
+        self._fast_get = self._fast.get
+        self._hinted = BoundedTable[str](table_size)  # (bits, hints) -> engine
+        self._receipts = BoundedTable[RoutingDecision](table_size)
+        b = self._automaton.builtin
+        self._image_bit, self._pdf_bit = b["attachment_image"], b["attachment_pdf"]
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        rules: str | os.PathLike[str] | Artifact | None = None,
+    ) -> "ModelRouter":
+        """Catalog YAML (default: the packaged one) and rules (folder, ``.rules`` file, artifact)."""
+        return cls(load_catalog(path), load_artifact_for(rules))
+
+    # -- the hot path ---------------------------------------------------------------------------
+
+    def route_fast(self, prompt: object, hints: object = None) -> str:
+        try:
+            if hints is None:
+                if type(prompt) is str:
+                    bits = self._automaton.message_bits(prompt if prompt.isascii() else normalize(prompt))
+                else:
+                    bits = self.decider.bits(prompt)
+                engine = self._fast_get(bits)
+                if engine is None:
+                    engine = self._fast.put(bits, self._select(bits, NO_HINTS)[1].engine)
+                return engine
+            try:
+                h = self._hints(hints)
+            except HintError:
+                return CONFIRM_ENGINE
+            bits = self.decider.bits(prompt, h.attachments, h.latency_sensitive)
+            key = (bits, h)
+            engine = self._hinted.get(key)
+            if engine is None:
+                engine = self._hinted.put(key, self._select(bits, h)[1].engine)
+            return engine
+        except Exception:  # fail closed: a router bug must never forward a request
+            return CONFIRM_ENGINE
+
+    def _hints(self, hints: object) -> RoutingHints:
+        h = coerce(hints)
+        if h.force_engine is not None and h.force_engine not in self.catalog.engines:
+            raise HintError(f"unknown engine {h.force_engine!r} in force_engine")
+        return h
+
+    def _requirements(self, outcome: Outcome, bits: int, h: RoutingHints) -> Requirements:
+        modalities = tuple(m for m, bit in (("image", self._image_bit), ("pdf", self._pdf_bit)) if bits & bit)
+        return Requirements(
+            needs_tools=bool(outcome.flags.get("requires_tools", False)),
+            modalities=modalities,
+            max_cost_tier=h.max_cost_tier,
+            max_latency_tier=h.effective_latency_cap,
+        )
+
+    def _select(self, bits: int, h: RoutingHints) -> tuple[Outcome, Resolution, Requirements]:
+        """The one place an engine is chosen; route_fast and route both come through here."""
+        outcome = self.decider.outcome(bits)
+        req = self._requirements(outcome, bits, h)
+        forced = h.force_engine if outcome.target != CONFIRM_TARGET else None
+        return outcome, self.resolver.resolve(outcome.target, req, forced), req
+
+    # -- the receipt ---------------------------------------------------------------------------
+
+    def route(self, prompt: object, hints: object = None, *, include_alternatives: bool = True) -> RoutingDecision:
+        try:
+            try:
+                h = self._hints(hints)
+            except HintError as exc:
+                return self._refusal(self.decider.bits(prompt), f"invalid routing hints: {exc}")
+            bits = self.decider.bits(prompt, h.attachments, h.latency_sensitive)
+            key = (bits, h, include_alternatives)
+            decision = self._receipts.get(key)
+            if decision is None:
+                decision = self._receipts.put(key, self._receipt(bits, h, include_alternatives))
+            return decision
+        except Exception as exc:  # fail closed, and say so without echoing the input
+            return failed_decision(f"internal error while routing: {type(exc).__name__}", self.artifact_hash)
+
+    def _receipt(self, bits: int, h: RoutingHints, include_alternatives: bool) -> RoutingDecision:
+        outcome, res, req = self._select(bits, h)
+        reasons = list(outcome.reasons)
+        if h.force_engine:
+            if outcome.target == CONFIRM_TARGET and h.force_engine != CONFIRM_ENGINE:
+                reasons.append(f"force_engine {h.force_engine} ignored: confirmation required")
+            else:
+                reasons.append(f"forced engine {h.force_engine}")
+        reasons.extend(res.notes)
+        alternatives, rejected = (), res.rejected
+        if include_alternatives:
+            scores = outcome.scores
+            profile = profile_for(scores["risk"], scores["complexity"], h.latency_sensitive)
+            alternatives, more = self.resolver.alternatives(res.engine, req, profile)
+            rejected = tuple(dict.fromkeys(rejected + more))
+        return self._decision(outcome, res.engine, reasons, bits, h,
+                              fallback_engine=res.fallback_engine, fallback_used=res.fallback_used,
+                              availability_valid=res.availability_valid, rejected=rejected,
+                              alternatives=alternatives)
+
+    def _refusal(self, bits: int, reason: str) -> RoutingDecision:
+        outcome = self.decider.outcome(bits)
+        return self._decision(outcome, CONFIRM_ENGINE, [*outcome.reasons, reason], bits, NO_HINTS)
+
+    def _decision(self, outcome: Outcome, engine: str, reasons: list[str], bits: int, h: RoutingHints,
+                  **extra) -> RoutingDecision:
+        flags, scores = outcome.flags, outcome.scores
+        return RoutingDecision(
+            selected_engine=engine,
+            selected_target=outcome.target,
+            complexity_score=scores["complexity"],
+            risk_score=scores["risk"],
+            confidence_score=scores["confidence"],
+            fallback_engine=extra.get("fallback_engine"),
+            requires_confirmation=engine == CONFIRM_ENGINE,
+            requires_tools=bool(flags.get("requires_tools", False)),
+            requires_freshness=bool(flags.get("requires_freshness", False)),
+            requires_code_execution=bool(flags.get("requires_code_execution", False)),
+            requires_vision=bool(flags.get("requires_vision", False)) or bool(bits & (self._image_bit | self._pdf_bit)),
+            requires_image_generation=bool(flags.get("requires_image_generation", False)),
+            config_valid=True,
+            availability_valid=extra.get("availability_valid", True),
+            reasons=tuple(dict.fromkeys(reasons)),
+            rejected_engines=extra.get("rejected", ()),
+            alternatives=extra.get("alternatives", ()),
+            fired_rules=tuple(FiredRule(rule, loc) for rule, loc in outcome.matched_rules),
+            fallback_used=extra.get("fallback_used", False),
+            artifact_hash=self.artifact_hash,
+        )
+
+    # -- diagnostics ---------------------------------------------------------------------------
+
+    def explain(self, prompt: object, hints: object = None):
+        h = self._hints(hints)
+        return self.decider.explain(prompt, h.attachments, h.latency_sensitive)
+
+
+def failed_decision(reason: str, artifact_hash: str = "", *, config_valid: bool = True) -> RoutingDecision:
+    """A refusal that has no outcome behind it: a broken configuration or an internal error."""
+    return RoutingDecision(
+        selected_engine=CONFIRM_ENGINE,
+        selected_target=CONFIRM_TARGET,
+        complexity_score=0,
+        risk_score=100,
+        confidence_score=0,
+        fallback_engine=None,
+        requires_confirmation=True,
+        requires_tools=False,
+        requires_freshness=False,
+        requires_code_execution=False,
+        requires_vision=False,
+        requires_image_generation=False,
+        config_valid=config_valid,
+        availability_valid=False,
+        reasons=(reason,),
+        fallback_used=True,
+        artifact_hash=artifact_hash,
+    )
+
+
+def route_prompt(
+    prompt: object,
+    hints: object = None,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    rules: str | os.PathLike[str] | Artifact | None = None,
+) -> RoutingDecision:
+    """One-off routing. A broken catalog or rule set gives a human_confirm receipt saying why."""
+    try:
+        router = ModelRouter.from_config(config, rules=rules)
+    except RouterConfigError as exc:
+        return failed_decision(f"fail-closed: invalid configuration: {exc}", config_valid=False)
+    return router.route(prompt, hints)
