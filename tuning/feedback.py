@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -79,25 +78,14 @@ def find_event(events_path: str | os.PathLike[str], request_id: str) -> dict[str
 
 
 def catalog_engines(config: str | os.PathLike[str] | None) -> tuple[str, ...]:
-    """Engine names of a catalog (the packaged default when ``config`` is None), plus human_confirm."""
-    import yaml
+    """Engine names of a validated catalog (the packaged default when ``config`` is None)."""
+    from hrouter.engine.catalog import Catalog, CatalogError
 
     try:
-        if config is None:
-            text = resources.files("hrouter.configs").joinpath("model_router.yaml").read_text(encoding="utf-8")
-            origin = "the default catalog"
-        else:
-            origin = str(config)
-            text = Path(os.path.expanduser(str(config))).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise FeedbackError(f"catalog not found: {config if config is not None else 'hrouter/configs/model_router.yaml'}") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise FeedbackError(f"cannot read catalog {config}: {exc}".splitlines()[0]) from None
-    engines = data.get("engines") if isinstance(data, dict) else None
-    if not isinstance(engines, dict) or not engines:
-        raise FeedbackError(f"{origin}: no `engines` mapping found")
-    return tuple(sorted({str(name) for name in engines} | {HUMAN_CONFIRM}))
+        catalog = Catalog.from_file(config)
+    except CatalogError as exc:
+        raise FeedbackError(f"catalog {exc}") from None
+    return tuple(sorted(set(catalog.engines) | {HUMAN_CONFIRM}))
 
 
 def record_label(

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -6,12 +7,7 @@ import pytest
 
 from hrouter.tuning.feedback import FeedbackError, catalog_engines, find_event, load_labels, record_label
 
-CATALOG = """
-routing_targets: {simple: fast_local, coding: code_agent}
-engines:
-  fast_local: {provider: local, model: small}
-  code_agent: {provider: local, model: coder}
-"""
+CATALOG = (Path(__file__).parent / "data" / "catalog.yaml").read_text()
 
 
 @pytest.fixture()
@@ -35,11 +31,13 @@ def _cli(*args, env_home):
 
 
 def test_catalog_engines_include_human_confirm(home):
-    assert catalog_engines(home / "catalog.yaml") == ("code_agent", "fast_local", "human_confirm")
-    with pytest.raises(FeedbackError, match="catalog not found"):
+    assert catalog_engines(home / "catalog.yaml") == (
+        "balanced_local", "code_agent", "fast_local", "human_confirm", "web_research"
+    )
+    with pytest.raises(FeedbackError, match="missing.yaml: file not found"):
         catalog_engines(home / "missing.yaml")
-    (home / "bad.yaml").write_text("engines: [1, 2]\n")
-    with pytest.raises(FeedbackError, match="no `engines` mapping"):
+    (home / "bad.yaml").write_text("routing_targets: {}\nengines: [1, 2]\n")
+    with pytest.raises(FeedbackError, match=r"\$\.engines"):
         catalog_engines(home / "bad.yaml")
 
 
