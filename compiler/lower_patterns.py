@@ -1,8 +1,8 @@
 """Lexical features -> RE2 patterns for the single `re2.Set`.
 
 Everything lowers to plain RE2: no lookaround, no backreferences. Word boundaries work in any
-script because they are spelled as "a character that is not a letter, digit or underscore"
-(`[^\\pL\\pN_]`), consumed rather than asserted: the Set only reports *which* patterns match,
+script because they are spelled as "a character that is not part of a word" (see
+`wordchars.py`), consumed rather than asserted: the Set only reports *which* patterns match,
 so consuming a neighbouring character costs nothing. `(?i)` makes every pattern
 case-insensitive (RE2 folds Unicode case, inside character classes too).
 """
@@ -14,9 +14,8 @@ import re
 import attrs
 
 from hrouter.compiler import ast
+from hrouter.compiler.wordchars import NON_WORD, WORD_CHAR, is_word_char, word_char_except
 
-WORD_CHAR = r"[\pL\pN_]"
-NON_WORD = r"[^\pL\pN_]"
 BEFORE = rf"(?:^|{NON_WORD})"
 AFTER = rf"(?:$|{NON_WORD})"
 # Inside a phrase one space stands for any run of white space or hyphens ("prod db" = "prod-db").
@@ -30,10 +29,6 @@ class LoweringError(ValueError):
     def __init__(self, message: str, pos: ast.Pos):
         super().__init__(message)
         self.pos = pos
-
-
-def is_word_char(ch: str) -> bool:
-    return ch == "_" or ch.isalnum()
 
 
 def word_regex(word: ast.Word) -> str:
@@ -118,18 +113,6 @@ def _trie(words: list[ast.Word]) -> _Node:
     return root
 
 
-def _char_class_except(chars: list[str]) -> str:
-    """A word character other than `chars` (RE2 has no class subtraction, so: letters that are
-    not these, digits that are not these, or the underscore unless listed)."""
-    if not chars:
-        return WORD_CHAR
-    listed = "".join(re.escape(c) for c in chars)
-    parts = [rf"[^\PL{listed}]", rf"[^\PN{listed}]"]
-    if "_" not in chars:
-        parts.append("_")
-    return "(?:" + "|".join(parts) + ")"
-
-
 def _tail(node: _Node, at_root: bool) -> str | None:
     """A regex for the rest of a word, given the prefix that led to `node`, such that the
     whole word is not listed; None when no such continuation exists."""
@@ -139,7 +122,7 @@ def _tail(node: _Node, at_root: bool) -> str | None:
     if not at_root and not node.ends:
         alts.append("")  # the word may end here: this prefix is itself not listed
     kids = sorted(node.children)
-    alts.append(_char_class_except(kids) + WORD_CHAR + "*")
+    alts.append(word_char_except(kids) + WORD_CHAR + "*")
     for ch in kids:
         rest = _tail(node.children[ch], at_root=False)
         if rest is not None:
