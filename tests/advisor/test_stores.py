@@ -2,7 +2,7 @@ from pathlib import Path
 
 from hrouter.advisor.stores import lmstudio_model_key, scan_stores
 
-from .conftest import sparse
+from .fake_machine import sparse
 
 
 def by_source(scan, source):
