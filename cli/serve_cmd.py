@@ -1,0 +1,127 @@
+"""`hrouter serve`: run the routing proxy (optionally with demo stand-in model servers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+CONFIG_ENV = "HROUTER_SERVE_CONFIG_JSON"
+WATCH_ENV = "HROUTER_SERVE_WATCH"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="proxy config YAML (default: the embedded default config)")
+    parser.add_argument("--host", help="bind address (default: proxy.host, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: proxy.port, 8082)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    parser.add_argument("--demo", action="store_true",
+                        help="also start a loopback stand-in model server per backend (no model needed)")
+    parser.add_argument("--watch", action="store_true", help="reload when the rules or catalog files change")
+    parser.add_argument("--watch-interval", type=float, default=1.0, help="seconds between --watch checks")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.set_defaults(run=run)
+
+
+def _fail(message: str) -> int:
+    print(f"hrouter serve: {message}", file=sys.stderr)
+    return 2
+
+
+def app_from_environment():
+    """The app for each `--workers` process: config and options come from the parent's env."""
+    import json
+
+    from hrouter.engine.convert import converter
+    from hrouter.server.app import create_app
+    from hrouter.server.config import ProxyConfig
+
+    config = converter.structure(json.loads(os.environ[CONFIG_ENV]), ProxyConfig)
+    watch = float(os.environ.get(WATCH_ENV) or 0) or None
+    return create_app(config, watch_interval=watch)
+
+
+def _banner(url: str, config, demo: bool, workers: int) -> str:
+    key = config.resolved_api_key()
+    lines = [
+        f"hrouter proxy listening on {url} ({workers} worker{'s' if workers > 1 else ''}, config: {config.source})",
+        "Point any OpenAI-compatible client at it:",
+        f"  export OPENAI_BASE_URL={url}/v1",
+        f"  export OPENAI_API_KEY={'<your proxy api key>' if key else 'unused-but-required-by-some-clients'}",
+        "  model: " + " or ".join(config.proxy.model_ids) + " (routed), or an engine name to force it",
+        f"Health: curl {url}/health    Stop: Ctrl-C",
+    ]
+    if demo:
+        lines.insert(1, "Demo mode: each backend is a stand-in that answers with its backend and model name:")
+        for name, backend in config.backends.items():
+            lines.insert(2, f"  {name:<10} {backend.base_url}  (model {backend.model})")
+        lines.append(
+            f"Try: curl -s {url}/v1/chat/completions -H 'content-type: application/json' "
+            "-d '{\"model\":\"hrouter\",\"messages\":[{\"role\":\"user\",\"content\":\"fix the failing test in my repo\"}]}'"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+    import logging
+
+    from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config
+
+    try:
+        config = load_proxy_config(args.config)
+    except ProxyConfigError as exc:
+        return _fail(f"invalid config {exc.source}: " + "; ".join(exc.problems))
+    host = args.host or config.proxy.host
+    port = config.proxy.port if args.port is None else args.port
+    problem = bind_problem(config, host)
+    if problem:
+        return _fail(problem)
+    if args.workers < 1:
+        return _fail("--workers must be at least 1")
+
+    import uvicorn
+
+    from hrouter.engine import RouterConfigError
+    from hrouter.server.app import build_router, create_app
+    from hrouter.server.threaded import bind_socket
+
+    logging.basicConfig(level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        router = build_router(config)  # fail before binding anything if the rules are broken
+    except RouterConfigError as exc:
+        return _fail(f"cannot build the router: {exc}")
+
+    demo_servers = []
+    try:
+        if args.demo:
+            from hrouter.server.demo import start_demo_backends
+
+            config, demo_servers = start_demo_backends(config)
+        try:
+            sock = bind_socket(host, port)
+        except OSError as exc:
+            return _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        shown_host = f"[{host}]" if ":" in host else host
+        print(_banner(f"http://{shown_host}:{sock.getsockname()[1]}", config, args.demo, args.workers), flush=True)
+        watch = args.watch_interval if args.watch else None
+        if args.workers > 1:
+            from hrouter.engine.convert import converter
+
+            os.environ[CONFIG_ENV] = json.dumps(converter.unstructure(config))
+            os.environ[WATCH_ENV] = str(watch or "")
+            uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,
+                                       workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5)
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(uv_config, target=uvicorn.Server(uv_config).run, sockets=[sock]).run()
+        else:
+            app = create_app(config, router, watch_interval=watch)
+            server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5))
+            asyncio.run(server.serve(sockets=[sock]))
+        print("hrouter proxy stopped", file=sys.stderr)
+        return 0
+    finally:
+        for s in demo_servers:
+            s.stop()

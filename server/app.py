@@ -1,0 +1,85 @@
+"""The proxy application: a small Starlette app built from a loaded config and a router."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any, Callable
+
+import attrs
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from hrouter.server.backends import BackendPool
+from hrouter.server.config import ProxyConfig
+from hrouter.server.endpoints import chat_completions, health, list_models
+from hrouter.server.health import HealthChecker
+from hrouter.server.middleware import ProxyMiddleware
+from hrouter.server.reload import RouterHolder, install_sighup, watched_files
+
+log = logging.getLogger("hrouter.proxy")
+
+
+@attrs.define
+class ProxyState:
+    config: ProxyConfig
+    holder: RouterHolder
+    pool: BackendPool
+    health: HealthChecker
+    started_at: int
+
+
+def build_router(config: ProxyConfig) -> Any:
+    from hrouter.engine import ModelRouter
+
+    return ModelRouter.from_config(config.router_config, rules=config.rules)
+
+
+def create_app(
+    config: ProxyConfig,
+    router: Any = None,
+    *,
+    watch_interval: float | None = None,
+    build: Callable[[], Any] | None = None,
+) -> Starlette:
+    """`router` None builds one from the config (RouterConfigError if that fails).
+
+    `watch_interval` (seconds) turns on polling of the rules and catalog files; SIGHUP always
+    reloads when the app runs in the main thread.
+    """
+    build = build or (lambda: build_router(config))
+    holder = RouterHolder(router if router is not None else build(), build,
+                          lambda: watched_files(config.router_config, config.rules))
+    pool = BackendPool(config)
+    state = ProxyState(config, holder, pool, HealthChecker(config.health.backend_timeout_seconds), int(time.time()))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await pool.open()
+        uninstall = install_sighup(holder)
+        watcher = asyncio.create_task(holder.watch(watch_interval)) if watch_interval else None
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            uninstall()
+            await pool.close()
+
+    app = Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/models", list_models, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        middleware=[Middleware(ProxyMiddleware, api_key=config.resolved_api_key())],
+        lifespan=lifespan,
+    )
+    app.state.proxy = state
+    return app

@@ -1,0 +1,55 @@
+"""Reading a request body in chunks, never holding more than max_body_bytes of it."""
+
+from __future__ import annotations
+
+from starlette.types import Receive, Scope
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+def declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole body, or BodyTooLarge as soon as it passes `limit` bytes.
+
+    Content-Length is checked first, so an honest oversized request is refused before any of
+    its body is read; a chunked or lying one is refused at the first chunk past the limit.
+    """
+    length = declared_length(scope)
+    if length is not None and length > limit:
+        raise BodyTooLarge()
+    first = b""
+    chunks: list[bytes] | None = None
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            # The common case is one chunk: avoid a join and a copy.
+            if not first and chunks is None:
+                first = chunk
+            else:
+                if chunks is None:
+                    chunks = [first]
+                chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks) if chunks is not None else first

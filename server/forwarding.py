@@ -1,0 +1,90 @@
+"""Sending a chat request to its backend, then to the backend's fallbacks when it fails before
+anything reached the client (connect error, timeout, 5xx)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import httpx
+
+from hrouter.server.backends import Backend, BackendPool
+
+# Tool-related fields a strip_tools backend must not see.
+TOOL_FIELDS = ("tools", "tool_choice", "functions", "function_call", "parallel_tool_calls")
+
+
+def payload_for(body: dict[str, Any], backend: Backend) -> bytes:
+    out = dict(body)  # shallow: only top-level keys change
+    out["model"] = backend.config.model
+    if backend.config.strip_tools:
+        for key in TOOL_FIELDS:
+            out.pop(key, None)
+    return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@attrs.frozen
+class Failure:
+    backend: str
+    kind: str  # "timeout" | "unreachable" | "status"
+    detail: str
+
+
+@attrs.define
+class Attempts:
+    response: httpx.Response | None = None
+    backend: str | None = None
+    failures: list[Failure] = attrs.field(factory=list)
+
+    @property
+    def fallback_used(self) -> bool:
+        return bool(self.failures)
+
+    def summary(self) -> str:
+        return "; ".join(f"{f.backend}: {f.detail}" for f in self.failures)
+
+    def timed_out(self) -> bool:
+        return bool(self.failures) and self.failures[-1].kind == "timeout"
+
+
+async def _attempt(backend: Backend, body: dict[str, Any], request_id: str, stream: bool) -> httpx.Response:
+    request = backend.client.build_request(
+        "POST", backend.chat_url, content=payload_for(body, backend), headers={"x-request-id": request_id}
+    )
+    return await backend.client.send(request, stream=stream)
+
+
+async def send_with_fallbacks(
+    pool: BackendPool, order: tuple[str, ...], body: dict[str, Any], request_id: str, stream: bool
+) -> Attempts:
+    """Try each backend in `order`. On success `response` is set (open, if streaming).
+
+    When every attempt failed, `response` holds the last 5xx answer if the last attempt got one
+    (passed through), else None (the caller answers 502 or 504).
+    """
+    result = Attempts()
+    last = len(order) - 1
+    for i, name in enumerate(order):
+        backend = pool[name]
+        try:
+            response = await _attempt(backend, body, request_id, stream)
+        except httpx.TimeoutException:
+            result.failures.append(Failure(name, "timeout", f"no answer within {backend.config.timeout_seconds:g}s"))
+            continue
+        except httpx.HTTPError as exc:
+            result.failures.append(Failure(name, "unreachable", f"{type(exc).__name__}: {exc}".rstrip(": ")))
+            continue
+        if response.status_code >= 500:
+            result.failures.append(Failure(name, "status", f"HTTP {response.status_code}"))
+            if i < last:
+                await response.aclose()
+                continue
+            if stream:
+                await response.aread()
+                await response.aclose()
+            result.response, result.backend = response, name
+            return result
+        result.response, result.backend = response, name
+        return result
+    return result

@@ -1,0 +1,107 @@
+"""Controllable stand-in model servers for the proxy tests (real uvicorn apps on loopback).
+
+Each records what it received and can be told to fail: answer 5xx, stall, die mid-stream, or
+stream slowly so a test can disconnect. Only model servers are stand-ins; the proxy is real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from typing import Any
+
+import attrs
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+
+@attrs.define
+class Behaviour:
+    status: int | None = None  # answer this status instead of a completion
+    delay: float = 0.0  # seconds before answering
+    chunk_delay: float = 0.0  # seconds between stream chunks
+    chunks: int = 3  # content chunks in a stream
+    die_after: int | None = None  # cut the connection after this many chunks
+    received: list[dict[str, Any]] = attrs.field(factory=list)
+    stream_finished: threading.Event = attrs.field(factory=threading.Event)
+    stream_cancelled: threading.Event = attrs.field(factory=threading.Event)
+
+    def reset(self) -> None:
+        self.status, self.delay, self.chunk_delay, self.chunks, self.die_after = None, 0.0, 0.0, 3, None
+        self.received.clear()
+        self.stream_finished.clear()
+        self.stream_cancelled.clear()
+
+
+def _event(data: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+def standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
+    async def models(request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [{"id": model, "object": "model"}]})
+
+    async def chat(request: Request) -> Response:
+        body = await request.json()
+        behaviour.received.append(body)
+        if behaviour.delay:
+            await asyncio.sleep(behaviour.delay)
+        if behaviour.status is not None:
+            return JSONResponse({"error": {"message": f"{name} says {behaviour.status}", "type": "server_error"}},
+                                behaviour.status)
+        tools = body.get("tools") or []
+        base = {"id": f"chatcmpl-{name}", "created": int(time.time()), "model": body.get("model")}
+        if body.get("stream") is True:
+            async def events():
+                sent = 0
+                try:
+                    yield _event({**base, "object": "chat.completion.chunk",
+                                  "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+                    if tools:
+                        fn = tools[0]["function"]["name"]
+                        yield _event({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {
+                            "tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                            "function": {"name": fn, "arguments": ""}}]}, "finish_reason": None}]})
+                        for part in ('{"city": ', '"Paris"}'):
+                            yield _event({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {
+                                "tool_calls": [{"index": 0, "function": {"arguments": part}}]}, "finish_reason": None}]})
+                        finish = "tool_calls"
+                    else:
+                        for i in range(behaviour.chunks):
+                            if behaviour.die_after is not None and sent >= behaviour.die_after:
+                                raise RuntimeError("stand-in dies mid-stream")
+                            if behaviour.chunk_delay:
+                                await asyncio.sleep(behaviour.chunk_delay)
+                            yield _event({**base, "object": "chat.completion.chunk",
+                                          "choices": [{"index": 0, "delta": {"content": f"{name}-{i} "}, "finish_reason": None}]})
+                            sent += 1
+                        finish = "stop"
+                    yield _event({**base, "object": "chat.completion.chunk",
+                                  "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+                    yield b"data: [DONE]\n\n"
+                    behaviour.stream_finished.set()
+                except asyncio.CancelledError:
+                    behaviour.stream_cancelled.set()
+                    raise
+                finally:
+                    if not behaviour.stream_finished.is_set():
+                        behaviour.stream_cancelled.set()
+
+            return StreamingResponse(events(), media_type="text/event-stream")
+        if tools:
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "call_1", "type": "function",
+                "function": {"name": tools[0]["function"]["name"], "arguments": '{"city": "Paris"}'}}]}
+            finish = "tool_calls"
+        else:
+            message = {"role": "assistant", "content": f"answer from {name} ({body.get('model')})"}
+            finish = "stop"
+        return JSONResponse({**base, "object": "chat.completion",
+                             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+    return Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])])
