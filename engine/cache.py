@@ -2,7 +2,8 @@
 
 A rules folder (or its ``main.rules``) is compiled once; later runs read the cached artifact
 while every source file it lists still has the recorded sha256 and the format version matches.
-Then neither the compiler nor lark is imported: ``hrouter decide`` stays light. A cache that
+Then neither the compiler nor lark (nor cattrs: the cache holds the validated objects, see
+``pickle_cache``) is imported: ``hrouter decide`` stays light. A cache that
 cannot be written (read-only home, sandbox) only costs a compile per run.
 """
 
@@ -12,25 +13,18 @@ import hashlib
 import os
 from pathlib import Path
 
+from hrouter.engine import pickle_cache
 from hrouter.engine.artifact import FORMAT_VERSION, Artifact
-from hrouter.engine.artifact_io import ArtifactError, artifact_from_json, load_artifact, write_artifact
 
 
 class RulesLoadError(ValueError):
     """Rules that cannot be compiled or an artifact that cannot be used; str() says where and why."""
 
 
-def cache_dir() -> Path:
-    configured = os.environ.get("HROUTER_CACHE_DIR")
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "hrouter"
-
-
 def cache_file(rules_path: Path) -> Path:
-    from hrouter import __version__
-
-    # A new hrouter version may lower the same sources differently: it gets its own entry.
-    key = f"{rules_path.resolve()}\0{__version__}\0{FORMAT_VERSION}"
-    return cache_dir() / f"rules-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+    # Named by the rules' absolute path; a new hrouter version (which may lower the same
+    # sources differently) gets its own entry.
+    return pickle_cache.cache_dir() / pickle_cache.versioned_name("rules", f"{rules_path.resolve()}\0{FORMAT_VERSION}")
 
 
 def _sha256(path: Path) -> str | None:
@@ -56,18 +50,16 @@ def load_rules(path: str | os.PathLike[str]) -> Artifact:
         raise RulesLoadError(f"{path}: no such rules folder or file")
     root = rules_root(path)
     cached = cache_file(path)
-    try:
-        artifact = artifact_from_json(cached.read_text(encoding="utf-8"), str(cached))
-        if artifact.sources and not changed_sources(artifact, root):
-            return artifact
-    except (OSError, UnicodeDecodeError, ArtifactError):
-        pass  # no cache yet, or a damaged one: compile afresh
-    artifact = compile_rules(path)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_artifact(artifact, cached)
-    except OSError:
-        pass
+    artifact = pickle_cache.load(cached, "hrouter.engine.artifact", Artifact)
+    if (
+        isinstance(artifact, Artifact)
+        and artifact.format_version == FORMAT_VERSION
+        and artifact.sources
+        and not changed_sources(artifact, root)
+    ):
+        return artifact
+    artifact = compile_rules(path)  # no cache yet, a damaged one, or changed sources
+    pickle_cache.store(cached, artifact)
     return artifact
 
 
@@ -77,13 +69,17 @@ def compile_rules(path: Path) -> Artifact:
     except ImportError as exc:
         raise RulesLoadError(f"{path}: the rules compiler is not available ({exc})") from None
     try:
-        return compile_(path)
+        # Expectations are tests (`hrouter test`, `hrouter compile`); a failing one must not take
+        # routing down, so the router compiles without running them.
+        return compile_(path, check_expects=False)
     except RulesError as exc:
         raise RulesLoadError(str(exc)) from None
 
 
 def load_artifact_file(path: str | os.PathLike[str]) -> Artifact:
     """Read a compiled artifact; refuse it when it is damaged or its sources changed since."""
+    from hrouter.engine.artifact_io import ArtifactError, load_artifact
+
     path = Path(path).expanduser()
     try:
         artifact = load_artifact(path)

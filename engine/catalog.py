@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +32,13 @@ _DEFAULT_COST = {"none": 0, "free": 0, "low": 25, "medium": 50, "paid": 60, "hig
 _DEFAULT_LATENCY = {"low": 20, "medium": 50, "high": 75, "manual": 100}
 _DEFAULT_CAPABILITY = 50
 _DEFAULT_TRUST = 60
+
+
+def default_catalog_path() -> Path:
+    """The packaged catalog (package data of ``hrouter.configs``; importlib.resources is slow to import)."""
+    import hrouter.configs
+
+    return Path(hrouter.configs.__file__).parent / "model_router.yaml"
 
 
 @attrs.frozen
@@ -123,8 +129,8 @@ class Catalog:
         if path is None:
             origin = "hrouter/configs/model_router.yaml"
             try:
-                text = resources.files("hrouter.configs").joinpath("model_router.yaml").read_text(encoding="utf-8")
-            except (OSError, ModuleNotFoundError) as exc:
+                text = default_catalog_path().read_text(encoding="utf-8")
+            except (OSError, ImportError) as exc:
                 raise CatalogError(origin, [f"cannot read the packaged catalog: {exc}"]) from None
         else:
             origin = str(path)
@@ -134,36 +140,27 @@ class Catalog:
                 raise CatalogError(origin, ["file not found"]) from None
             except (OSError, UnicodeDecodeError) as exc:
                 raise CatalogError(origin, [f"cannot read: {exc}"]) from None
-        return cls.from_yaml(text, origin)
+        # A catalog already validated in this exact form is read back from the cache, so a
+        # warm start imports neither PyYAML nor cattrs.
+        from hrouter.engine import pickle_cache
+
+        cached_at = pickle_cache.cache_dir() / pickle_cache.versioned_name("catalog", text)
+        raw = pickle_cache.load(cached_at, __name__, CatalogFile)
+        if raw is None or not _still_valid(raw):
+            raw = parse_yaml(text, origin)
+            pickle_cache.store(cached_at, raw)
+        return cls.from_checked(raw, origin)
 
     @classmethod
     def from_yaml(cls, text: str, origin: str = "<catalog>") -> "Catalog":
-        import yaml
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            data = yaml.load(text, Loader=loader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}: " if mark is not None else ""
-            raise CatalogError(origin, [f"invalid YAML: {where}{getattr(exc, 'problem', None) or exc}"]) from None
-        return cls.from_data(data, origin)
+        return cls.from_checked(parse_yaml(text, origin), origin)
 
     @classmethod
     def from_data(cls, data: Any, origin: str = "<catalog>") -> "Catalog":
-        from hrouter.engine.convert import key_path_errors, strict_converter
+        return cls.from_checked(parse_data(data, origin), origin)
 
-        if not isinstance(data, dict):
-            raise CatalogError(origin, ["$: a catalog is a mapping with routing_targets, safety and engines"])
-        if "scoring" in data:
-            raise CatalogError(origin, ["$.scoring: scoring lives in the .rules files, not in the catalog"])
-        try:
-            raw = strict_converter.structure(data, CatalogFile)
-        except Exception as exc:
-            raise CatalogError(origin, key_path_errors(exc)) from None
-        errors = check(raw)
-        if errors:
-            raise CatalogError(origin, errors)
+    @classmethod
+    def from_checked(cls, raw: CatalogFile, origin: str) -> "Catalog":
         engines = {name: _with_ranking(engine) for name, engine in raw.engines.items()}
         status = {name: check_availability(engine) for name, engine in engines.items()}
         return cls(engines=engines, targets=dict(raw.routing_targets), safety=raw.safety, status=status, origin=origin)
@@ -171,6 +168,44 @@ class Catalog:
     def is_usable(self, name: str) -> bool:
         engine = self.engines.get(name)
         return engine is not None and engine.enabled and self.status[name].available
+
+
+def parse_yaml(text: str, origin: str) -> CatalogFile:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise CatalogError(origin, [f"invalid YAML: {where}{getattr(exc, 'problem', None) or exc}"]) from None
+    return parse_data(data, origin)
+
+
+def parse_data(data: Any, origin: str) -> CatalogFile:
+    """Structure and check; every problem found raises one ``CatalogError`` listing them all."""
+    from hrouter.engine.convert import key_path_errors, strict_converter
+
+    if not isinstance(data, dict):
+        raise CatalogError(origin, ["$: a catalog is a mapping with routing_targets, safety and engines"])
+    if "scoring" in data:
+        raise CatalogError(origin, ["$.scoring: scoring lives in the .rules files, not in the catalog"])
+    try:
+        raw = strict_converter.structure(data, CatalogFile)
+    except Exception as exc:
+        raise CatalogError(origin, key_path_errors(exc)) from None
+    errors = check(raw)
+    if errors:
+        raise CatalogError(origin, errors)
+    return raw
+
+
+def _still_valid(raw: CatalogFile) -> bool:
+    try:
+        return not check(raw)
+    except Exception:  # a cache file with the wrong shapes inside
+        return False
 
 
 def _with_ranking(engine: Engine) -> Engine:

@@ -10,7 +10,6 @@ unexpected becomes a ``human_confirm`` decision.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 from hrouter.engine.artifact import Artifact
@@ -33,7 +32,9 @@ class RouterConfigError(ValueError):
 
 
 def default_rules_path() -> Path:
-    return Path(str(resources.files("hrouter.rules")))
+    import hrouter.rules  # package data lives beside its __init__; importlib.resources is slow to import
+
+    return Path(hrouter.rules.__file__).parent
 
 
 def load_catalog(path: str | os.PathLike[str] | None) -> Catalog:

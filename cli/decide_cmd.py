@@ -1,0 +1,153 @@
+"""`hrouter decide`: route one prompt and print the decision (readable, or the JSON receipt).
+
+Also home of the small helpers the other router commands share (catalog/rules flags, hint
+flags, loading a router with a one-line error). Module-level imports stay light: the engine
+is imported inside `run`, and never the compiler unless the rules cache is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+ATTACHMENTS = ("image", "pdf", "code")
+COST_TIERS = ("none", "free", "low", "medium", "paid", "high")
+LATENCY_TIERS = ("low", "medium", "high", "manual")
+
+
+def add_source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="engine catalog YAML (default: the packaged catalog)")
+    parser.add_argument("--rules", metavar="DIR|ARTIFACT",
+                        help="rules folder, .rules file or compiled artifact (default: the packaged rules)")
+
+
+def add_hint_args(parser: argparse.ArgumentParser, *, full: bool = True) -> None:
+    parser.add_argument("--attachment", action="append", default=[], choices=ATTACHMENTS, metavar="KIND",
+                        help="an attachment that comes with the prompt: image, pdf or code (repeatable)")
+    if not full:
+        return
+    parser.add_argument("--force-engine", metavar="ENGINE", help="start at this engine (never bypasses confirmation)")
+    parser.add_argument("--max-cost-tier", choices=COST_TIERS, metavar="TIER", help=f"one of {', '.join(COST_TIERS)}")
+    parser.add_argument("--max-latency-tier", choices=LATENCY_TIERS, metavar="TIER",
+                        help=f"one of {', '.join(LATENCY_TIERS)}")
+    parser.add_argument("--latency-sensitive", action="store_true", help="prefer fast engines")
+
+
+def hints_from(args: argparse.Namespace) -> dict | None:
+    hints: dict = {}
+    if args.attachment:
+        hints["attachments"] = list(args.attachment)
+    for key in ("force_engine", "max_cost_tier", "max_latency_tier"):
+        if getattr(args, key, None):
+            hints[key] = getattr(args, key)
+    if getattr(args, "latency_sensitive", False):
+        hints["latency_sensitive"] = True
+    return hints or None
+
+
+def read_prompt(prompt: str) -> str:
+    if prompt != "-":
+        return prompt
+    data = sys.stdin.buffer.read()
+    return data.decode("utf-8", errors="replace").rstrip("\n")
+
+
+def load_router(args: argparse.Namespace, command: str):
+    """The router, or None after printing one clear line to stderr."""
+    from hrouter.engine.router import ModelRouter, RouterConfigError
+
+    try:
+        return ModelRouter.from_config(args.config, rules=args.rules)
+    except RouterConfigError as exc:
+        print(f"hrouter {command}: {exc}", file=sys.stderr)
+        return None
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", metavar="PROMPT", help="the prompt to route ('-' reads standard input)")
+    parser.add_argument("--json", action="store_true", help="print the full receipt as JSON")
+    parser.add_argument("--explain", action="store_true", help="also show the patterns, features and score terms")
+    add_source_args(parser)
+    add_hint_args(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    router = load_router(args, "decide")
+    if router is None:
+        return 1
+    prompt = read_prompt(args.prompt)
+    hints = hints_from(args)
+    decision = router.route(prompt, hints)
+    if args.json:
+        data = decision.to_dict()
+        if args.explain:
+            data["explain"] = explanation_dict(router, prompt, hints)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(render_decision(decision))
+    if args.explain:
+        print()
+        print(render_explanation(router, prompt, hints))
+    return 0
+
+
+def render_decision(d) -> str:
+    flags = [name for name in ("requires_tools", "requires_freshness", "requires_code_execution", "requires_vision",
+                               "requires_image_generation", "requires_confirmation") if getattr(d, name)]
+    lines = [
+        f"engine:       {d.selected_engine}",
+        f"target:       {d.selected_target}",
+        f"scores:       complexity {d.complexity_score}, risk {d.risk_score}, confidence {d.confidence_score}",
+        f"flags:        {', '.join(flags) or '-'}",
+        f"fallback:     {d.fallback_engine or '-'}{' (fallback used)' if d.fallback_used else ''}",
+        f"fired rules:  {', '.join(f'{r.rule} ({r.loc})' for r in d.fired_rules) or '-'}",
+        "reasons:",
+        *(f"  - {r}" for r in d.reasons),
+    ]
+    if d.rejected_engines:
+        lines.append("rejected:")
+        lines += [f"  - {r.engine}: {r.reason}" for r in d.rejected_engines]
+    if d.alternatives:
+        lines.append("alternatives:")
+        lines += [f"  - {a.engine} (rank {a.rank_score}: capability {a.capability}, trust {a.trust}, "
+                  f"cost {a.cost}, latency {a.latency})" for a in d.alternatives]
+    if not d.config_valid or not d.availability_valid:
+        lines.append(f"config valid: {d.config_valid}; availability valid: {d.availability_valid}")
+    return "\n".join(lines)
+
+
+def explanation_dict(router, prompt, hints) -> dict:
+    ex = router.explain(prompt, hints)
+    return {
+        "patterns": [{"feature": p.feature, "scope": p.scope, "loc": p.loc, "regex": p.regex} for p in ex.patterns],
+        "atoms": list(ex.atoms),
+        "derived": list(ex.derived),
+        "score_terms": [{"score": s, "kind": k, "value": v, "reason": r, "loc": loc} for s, k, v, r, loc in ex.terms],
+        "rules_held": [{"rule": r, "loc": loc} for r, loc in ex.outcome.matched_rules],
+        "overridden": [{"rule": r, "loc": loc} for r, loc in ex.overridden],
+        "decided_by": {"rule": ex.outcome.rule_id, "loc": ex.outcome.rule_loc, "target": ex.outcome.target},
+    }
+
+
+def render_explanation(router, prompt, hints) -> str:
+    data = explanation_dict(router, prompt, hints)
+    lines = ["patterns that fired:"]
+    lines += [f"  {p['feature']:<28} {p['scope']:<9} {p['loc']}" for p in data["patterns"]] or ["  (none)"]
+    lines.append(f"true features:  {', '.join(data['atoms']) or '-'}")
+    lines.append(f"derived:        {', '.join(data['derived']) or '-'}")
+    lines.append("score terms:")
+    for t in data["score_terms"]:
+        amount = f"{t['value']:+d}" if t["kind"] == "add" else f"{t['kind']} {t['value']}"
+        lines.append(f"  {t['score']:<10} {amount:<9} {t['reason']}  ({t['loc']})")
+    if not data["score_terms"]:
+        lines.append("  (none)")
+    lines.append("rules whose condition held:")
+    lines += [f"  {r['rule']}  ({r['loc']})" for r in data["rules_held"]] or ["  (none)"]
+    if data["overridden"]:
+        lines.append("safety rules turned off by a catalog switch:")
+        lines += [f"  {r['rule']}  ({r['loc']})" for r in data["overridden"]]
+    d = data["decided_by"]
+    lines.append(f"decided by:     {d['rule']} ({d['loc']}) -> {d['target']}")
+    return "\n".join(lines)
