@@ -1,0 +1,134 @@
+"""Every refusal and failure answer of the proxy, driven with httpx against real servers."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+
+def chat(client, text, **extra):
+    return client.post("/v1/chat/completions", json={"model": "hrouter", "messages": [{"role": "user", "content": text}], **extra})
+
+
+def test_human_confirm_is_409_with_reasons_and_never_forwarded(client, behaviours):
+    r = chat(client, "please delete the staging logs")
+    assert r.status_code == 409
+    body = r.json()
+    assert body["error"]["type"] == "human_confirmation_required"
+    assert body["selected_engine"] == "human_confirm" and r.headers["x-routed-engine"] == "human_confirm"
+    assert body["reasons"] == ["destructive action"]
+    assert body["fired_rules"][0]["rule"] == "destructive"
+    assert "staging logs" not in r.text  # the refusal never echoes the prompt
+    assert all(b.received == [] for b in behaviours.values())
+
+
+def test_no_user_text_fails_closed(client, behaviours):
+    for messages in ([], [{"role": "system", "content": "you are helpful"}], "not a list"):
+        r = client.post("/v1/chat/completions", json={"model": "hrouter", "messages": messages})
+        assert r.status_code == 409, messages
+    r = client.post("/v1/chat/completions", json={"model": "hrouter"})
+    assert r.status_code == 409
+    assert all(b.received == [] for b in behaviours.values())
+
+
+def test_invalid_json_and_non_object_bodies_are_400(client):
+    for raw in (b"{not json", b"[1, 2]", b"\xff\xfe", b""):
+        r = client.post("/v1/chat/completions", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 400, raw
+        assert r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_oversized_body_is_413_by_content_length(client, behaviours):
+    big = "x" * 70000  # the test proxy allows 65536 bytes
+    r = chat(client, big)
+    assert r.status_code == 413
+    assert r.json()["error"]["type"] == "request_too_large"
+    assert behaviours["balanced"].received == []
+
+
+def test_oversized_chunked_body_is_413_without_reading_it_all(client):
+    sent = []
+
+    def body():
+        for _ in range(10 * 1024):  # 10 MB offered in 1 KB chunks
+            sent.append(1)
+            yield b"x" * 1024
+
+    try:
+        r = client.post("/v1/chat/completions", content=body(), headers={"content-type": "application/json"})
+        assert r.status_code == 413
+    except httpx.HTTPError:
+        pass  # the proxy may close the connection before the client finishes writing
+    assert len(sent) < 10 * 1024  # it stopped well before the whole 10 MB went out
+    assert chat(client, "hello").status_code == 200  # and the proxy serves the next request
+
+
+def test_engine_without_backend_is_502(client):
+    r = client.post("/v1/chat/completions", json={"model": "image_generation", "messages": [{"role": "user", "content": "hello"}]})
+    assert r.status_code == 502
+    assert r.json()["error"]["type"] == "routing_backend_missing"
+    assert r.headers["x-routed-engine"] == "image_generation"
+
+
+def test_unreachable_backend_without_fallback_is_502(client):
+    r = client.post("/v1/chat/completions", json={"model": "web_research", "messages": [{"role": "user", "content": "hello"}]})
+    assert r.status_code == 502
+    body = r.json()
+    assert body["error"]["type"] == "upstream_unavailable"
+    assert "dead: ConnectError" in body["error"]["message"]
+
+
+def test_5xx_moves_to_the_fallback_backend(client, behaviours):
+    behaviours["code"].status = 500
+    r = chat(client, "fix the bug in my function")
+    assert r.status_code == 200
+    assert (r.headers["x-routed-engine"], r.headers["x-routed-backend"]) == ("code_agent", "reasoning")
+    assert "code: HTTP 500" in r.headers["x-hrouter-fallback"]
+    assert behaviours["code"].received and behaviours["reasoning"].received[0]["model"] == "thinker-model"
+
+
+def test_exhausted_fallbacks_pass_the_last_5xx_through(client, behaviours):
+    behaviours["code"].status = 500
+    behaviours["reasoning"].status = 503
+    r = chat(client, "fix the bug in my function")
+    assert r.status_code == 503
+    assert r.json()["error"]["message"] == "reasoning says 503"
+    assert r.headers["x-routed-backend"] == "reasoning"
+
+
+def test_4xx_is_passed_through_without_fallback(client, behaviours):
+    behaviours["code"].status = 422
+    r = chat(client, "fix the bug in my function")
+    assert r.status_code == 422 and r.json()["error"]["message"] == "code says 422"
+    assert behaviours["reasoning"].received == []
+
+
+def test_timeout_is_504(client, behaviours):
+    behaviours["reasoning"].delay = 2.0  # its timeout is 0.5 s
+    started = time.monotonic()
+    r = chat(client, "prove this theorem")
+    assert r.status_code == 504
+    assert r.json()["error"]["type"] == "upstream_timeout"
+    assert time.monotonic() - started < 1.8
+
+
+def test_timeout_then_fallback_timeout_is_504(client, behaviours):
+    behaviours["code"].status = 500
+    behaviours["reasoning"].delay = 2.0
+    r = chat(client, "fix the bug in my function")
+    assert r.status_code == 504
+
+
+def test_stream_request_with_failing_backend_falls_back(client, behaviours):
+    behaviours["code"].status = 502
+    with client.stream("POST", "/v1/chat/completions", json={
+        "model": "hrouter", "stream": True, "messages": [{"role": "user", "content": "fix the tests"}]}) as r:
+        text = r.read().decode()
+    assert r.status_code == 200 and r.headers["x-routed-backend"] == "reasoning"
+    assert "reasoning-0" in text and text.rstrip().endswith("[DONE]")
+
+
+def test_unknown_route_and_wrong_method(client):
+    assert client.get("/v1/chat/completions").status_code == 405
+    assert client.get("/nope").status_code == 404

@@ -1,0 +1,66 @@
+"""Hot reload: a good rules edit is picked up by --watch polling; a broken one keeps the old
+router serving and shows in /health."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import httpx
+
+from hrouter.server.app import create_app
+from hrouter.server.config import config_from_data
+from hrouter.server.threaded import ThreadedServer
+
+from .conftest import RULES, proxy_data
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def route_of(c, text):
+    r = c.post("/v1/chat/completions", json={"model": "hrouter", "messages": [{"role": "user", "content": text}]})
+    return r.status_code, r.headers.get("x-routed-engine")
+
+
+def test_watch_reloads_a_good_edit_and_survives_a_broken_one(standins, behaviours, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    data = proxy_data({n: u for n, (u, _) in standins.items()})
+    data["rules"] = str(rules)
+    main = rules / "main.rules"
+    original = main.read_text()
+    with ThreadedServer(create_app(config_from_data(data, "t"), watch_interval=0.2)) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as c:
+        first = c.get("/health").json()["rules"]
+        assert route_of(c, "tell me about the weather") == (200, "balanced_local")
+
+        # good edit: weather questions now go to reasoning
+        main.write_text(original.replace('feature hard      = words(prove, analyze, theorem)',
+                                         'feature hard      = words(prove, analyze, theorem, weather)'))
+        wait_for(lambda: c.get("/health").json()["rules"]["generation"] == first["generation"] + 1)
+        assert route_of(c, "tell me about the weather") == (200, "reasoning_local")
+        second = c.get("/health").json()
+        assert second["rules"]["artifact_hash"] != first["artifact_hash"]
+        assert second["rules"]["reload_error"] is None
+
+        # broken edit: the old router keeps serving, /health says why
+        main.write_text(original + "\nroute broken: nonexistent_feature -> coding \"oops\"\n")
+        health = wait_for(lambda: (h := c.get("/health").json())["rules"]["reload_error"] and h)
+        assert "nonexistent_feature" in health["rules"]["reload_error"]
+        assert health["status"] == "degraded"
+        assert health["rules"]["artifact_hash"] == second["rules"]["artifact_hash"]
+        assert route_of(c, "tell me about the weather") == (200, "reasoning_local")
+        assert route_of(c, "please delete the staging logs") == (409, "human_confirm")
+
+        # fixing the file recovers
+        main.write_text(original)
+        wait_for(lambda: c.get("/health").json()["rules"]["reload_error"] is None)
+        assert route_of(c, "tell me about the weather") == (200, "balanced_local")
