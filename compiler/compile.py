@@ -24,9 +24,25 @@ from hrouter.engine.artifact import FORMAT_VERSION, Artifact, Pattern, SourceFil
 COMPILER_VERSION = f"hrouter {__version__}"
 
 
+def _re2_message(regex: str, options) -> str:
+    """RE2's own words for why it rejects a pattern (the Set only says that it did)."""
+    try:
+        re2.compile(regex, options)
+    except re2.error as exc:
+        arg = exc.args[0] if exc.args else ""
+        return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg or "invalid pattern")
+    return "the pattern does not compile"
+
+
 def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
     patterns: list[Pattern] = []
     diags: list[Diagnostic] = []
+    # Adding to a Set parses the pattern (and rejects what RE2 cannot do, such as lookaround)
+    # without building a program: several times cheaper than re2.compile for each pattern.
+    options = re2.Options()
+    options.never_capture = True
+    options.log_errors = False  # errors become diagnostics, not lines on stderr
+    validator = re2.Set.SearchSet(options)
 
     def words_of(ident: ast.Ident) -> ast.Words:
         return sym.features[ident.name].body
@@ -41,9 +57,9 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
             continue
         for regex in regexes:
             try:
-                re2.compile(regex)
-            except re2.error as exc:
-                detail = str(exc) or "invalid pattern"
+                validator.Add(regex)
+            except (re2.error, ValueError):
+                detail = _re2_message(regex, options)
                 diags.append(sym.load.diag("bad-pattern", f"RE2 rejects the pattern of '{name}': {detail}", f.body.pos))
                 continue
             patterns.append(Pattern(regex, name, loc(f.pos)))

@@ -44,21 +44,28 @@ def word_regex(word: ast.Word) -> str:
     return body
 
 
-def bounded(word: ast.Word) -> str:
-    """A word with a boundary on each side that starts or ends with a word character.
-
-    `c++` or `.env` begin or end with punctuation, which is a boundary in itself; demanding a
-    non-word character beyond it would stop `.env` from matching inside `cat .env`."""
-    text = word.text.strip()
-    before = BEFORE if text and is_word_char(text[0]) else ""
-    after = AFTER if word.prefix or (text and is_word_char(text[-1])) else ""
-    return before + word_regex(word) + after
-
-
 def words_alternation(words: ast.Words) -> str:
-    """Any of the words, each with its own boundaries."""
-    parts = sorted({bounded(w) for w in words.items})  # sorted: deterministic and duplicate-free
-    return "(?:" + "|".join(parts) + ")"
+    """Any of the words, each with the boundaries its edge characters need.
+
+    Words are grouped by those needs so that each group spells its boundaries once: a boundary
+    class is the costly part of a pattern, and a list of a hundred words would otherwise carry
+    two hundred of them. `c++` or `.env` begin or end with punctuation, which is a boundary in
+    itself; demanding a non-word character beyond it would stop `.env` from matching in
+    `cat .env`."""
+    groups: dict[tuple[bool, bool, bool], set[str]] = {}
+    for w in words.items:
+        text = w.text.strip()
+        body = word_regex(ast.Word(text, False, w.pos))
+        before = bool(text) and is_word_char(text[0])
+        after = w.prefix or (bool(text) and is_word_char(text[-1]))
+        groups.setdefault((before, after, w.prefix), set()).add(body)
+    parts = []
+    for (before, after, prefix), bodies in sorted(groups.items()):
+        part = "(?:" + "|".join(sorted(bodies)) + ")"  # sorted: deterministic and duplicate-free
+        if prefix:
+            part += WORD_CHAR + "*"
+        parts.append((BEFORE if before else "") + part + (AFTER if after else ""))
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
 def inner_alternation(words: ast.Words) -> str:

@@ -12,6 +12,8 @@ Truth tables are Python integers with one bit per assignment, so `and`/`or`/`not
 
 from __future__ import annotations
 
+import functools
+
 from hrouter.compiler import ast
 from hrouter.compiler.symbols import MEASURES, Symbols
 
@@ -49,6 +51,7 @@ def _vars(sym: Symbols, expr, acc: set) -> None:
         acc.add(_leaf(sym, expr))
 
 
+@functools.lru_cache(maxsize=None)
 def _column(i: int, n: int) -> int:
     """The truth table of variable i among n: bit k is set when bit i of k is set."""
     half = 1 << i

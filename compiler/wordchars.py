@@ -134,5 +134,7 @@ def word_char_except(chars) -> str:
 
 
 def is_word_char(ch: str) -> bool:
+    if ch.isascii():
+        return ch.isalnum() or ch == "_"
     cp = ord(ch)
     return any(lo <= cp <= hi for lo, hi in WORD_RANGES)
