@@ -16,12 +16,16 @@ from hrouter.compiler.check import run_checks
 from hrouter.compiler.diagnostics import Diagnostic, RulesError
 from hrouter.compiler.expect import run_expects
 from hrouter.compiler.loader import load, source_hash
-from hrouter.compiler.lower_patterns import LoweringError, lower_lexical
+from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lower_lexical
 from hrouter.compiler.lower_program import ProgramLowering, loc
 from hrouter.compiler.symbols import Symbols, collect
 from hrouter.engine.artifact import FORMAT_VERSION, Artifact, Pattern, SourceFile
 
 COMPILER_VERSION = f"hrouter {__version__}"
+
+
+class _Skip(Exception):
+    """A feature whose operands another check already reported."""
 
 
 def _re2_message(regex: str, options) -> str:
@@ -45,15 +49,22 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
     validator = re2.Set.SearchSet(options)
 
     def words_of(ident: ast.Ident) -> ast.Words:
-        return sym.features[ident.name].body
+        target = sym.features.get(ident.name)
+        if target is None or not isinstance(target.body, ast.Words):
+            raise _Skip  # the lexical check reports it
+        return target.body
 
     for name, f in sym.features.items():
         if not f.is_lexical:
             continue
+        if isinstance(f.body, ast.Near) and not 1 <= f.body.distance <= MAX_DISTANCE:
+            continue  # the lexical check reports it
         try:
             regexes = lower_lexical(f.body, words_of)
         except LoweringError as exc:
             diags.append(sym.load.diag("bad-pattern", str(exc), exc.pos))
+            continue
+        except _Skip:
             continue
         for regex in regexes:
             try:
