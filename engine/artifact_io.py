@@ -19,7 +19,8 @@ def artifact_to_json(artifact: Artifact) -> str:
     return json.dumps(converter.unstructure(artifact), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def artifact_from_json(text: str, origin: str = "<artifact>") -> Artifact:
+def artifact_from_json(text: str, origin: str = "<artifact>", *, strict: bool = False) -> Artifact:
+    """``strict``: accept only values of the declared types (no coercion), for files from outside."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -32,19 +33,23 @@ def artifact_from_json(text: str, origin: str = "<artifact>") -> Artifact:
             f"{origin}: artifact format {version!r}, this hrouter reads format {FORMAT_VERSION}; recompile the rules"
         )
     try:
+        if strict:
+            from hrouter.engine.convert import strict_converter
+
+            return strict_converter.structure(data, Artifact)
         return converter.structure(data, Artifact)
     except Exception as exc:  # cattrs raises several error types; all mean a damaged artifact
         detail = "; ".join(describe_error(exc)[:5])
         raise ArtifactError(f"{origin}: damaged artifact: {detail}") from None
 
 
-def load_artifact(path: str | os.PathLike[str]) -> Artifact:
+def load_artifact(path: str | os.PathLike[str], *, strict: bool = False) -> Artifact:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"{p}: cannot read artifact: {exc}") from None
-    return artifact_from_json(text, str(p))
+    return artifact_from_json(text, str(p), strict=strict)
 
 
 def write_artifact(artifact: Artifact, path: str | os.PathLike[str]) -> None:

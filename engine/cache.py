@@ -82,7 +82,7 @@ def load_artifact_file(path: str | os.PathLike[str]) -> Artifact:
 
     path = Path(path).expanduser()
     try:
-        artifact = load_artifact(path)
+        artifact = load_artifact(path, strict=True)
     except ArtifactError as exc:
         raise RulesLoadError(str(exc)) from None
     # The artifact does not record where its sources were; look beside it and in ./rules.

@@ -194,11 +194,30 @@ def parse_data(data: Any, origin: str) -> CatalogFile:
     try:
         raw = strict_converter.structure(data, CatalogFile)
     except Exception as exc:
-        raise CatalogError(origin, key_path_errors(exc)) from None
+        # Report the reference problems too, so one run shows everything to fix.
+        errors = key_path_errors(exc)
+        errors += [e for e in _reference_errors(data) if e not in errors]
+        raise CatalogError(origin, errors) from None
     errors = check(raw)
     if errors:
         raise CatalogError(origin, errors)
     return raw
+
+
+def _reference_errors(data: dict) -> list[str]:
+    """Names that point nowhere, read from the raw mapping (used when its types are wrong)."""
+    engines = data.get("engines")
+    engines = engines if isinstance(engines, dict) else {}
+    errors = []
+    for name, engine in engines.items():
+        fallback = engine.get("fallback") if isinstance(engine, dict) else None
+        if isinstance(fallback, str) and fallback not in engines:
+            errors.append(f"$.engines.{name}.fallback: unknown engine {fallback!r}")
+    targets = data.get("routing_targets")
+    for target, name in (targets.items() if isinstance(targets, dict) else ()):
+        if isinstance(name, str) and name not in engines:
+            errors.append(f"$.routing_targets.{target}: unknown engine {name!r}")
+    return errors
 
 
 def _still_valid(raw: CatalogFile) -> bool:

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engine_fixtures import make_artifact  # noqa: E402
+from engine_fixtures import RULES_MAIN, RULES_MORE, make_artifact  # noqa: E402
 
 
 @pytest.fixture
@@ -20,3 +20,19 @@ def artifact():
 @pytest.fixture
 def build():
     return make_artifact
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own rules/catalog cache folder."""
+    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def rules_dir(tmp_path):
+    """A tiny real rule set, compiled by the real compiler."""
+    d = tmp_path / "rules"
+    d.mkdir()
+    (d / "main.rules").write_text(RULES_MAIN)
+    (d / "more.rules").write_text(RULES_MORE)
+    return d

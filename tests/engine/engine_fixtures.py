@@ -135,3 +135,27 @@ def make_artifact(lookback: int = 3, extra_patterns: tuple[Pattern, ...] = ()) -
         expects=expects,
         compiler_version="test",
     )
+
+
+# A tiny real rule set for tests that go through the real compiler (cache, CLI).
+RULES_MAIN = """\
+targets simple, balanced, reasoning, coding, research, vision, image_generation, confirmation
+include "more.rules"
+feature destructive_verb = words(delete, drop, wipe)
+feature db_object = words(database, table)
+feature destructive_action = near(destructive_verb, db_object, 4)
+safety destructive: destructive_action -> confirmation unless allow_destructive_actions "destructive action"
+safety empty: empty_prompt -> confirmation "empty prompt"
+route simple: rewrite -> simple "simple rewrite"
+default -> balanced "ordinary request"
+expect "drop the production database" -> confirmation
+expect "rewrite this" -> simple
+"""
+RULES_MORE = "feature rewrite = words(rewrite, rephrase)\n"
+
+
+def write_rules(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.rules").write_text(RULES_MAIN)
+    (folder / "more.rules").write_text(RULES_MORE)
+    return folder

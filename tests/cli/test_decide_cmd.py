@@ -1,0 +1,100 @@
+"""`hrouter decide` through the real entry point, on a tiny real rule set and the default catalog."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+from engine_fixtures import make_artifact, write_rules  # noqa: E402
+
+from hrouter.cli.main import main  # noqa: E402
+from hrouter.engine.artifact_io import write_artifact  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def rules(tmp_path):
+    return str(write_rules(tmp_path / "rules"))
+
+
+@pytest.fixture
+def fixture_artifact(tmp_path):
+    path = tmp_path / "fixture.json"
+    write_artifact(make_artifact(), path)
+    return str(path)
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_readable_output(capsys, rules):
+    rc, out, err = run(capsys, "decide", "--rules", rules, "drop the production database")
+    assert rc == 0 and err == ""
+    assert "engine:       human_confirm" in out
+    assert "destructive (main.rules:6)" in out
+
+
+def test_json_receipt(capsys, rules):
+    rc, out, _ = run(capsys, "decide", "--json", "--rules", rules, "rewrite this text")
+    data = json.loads(out)
+    assert rc == 0 and data["selected_engine"] == "fast_local" and data["selected_target"] == "simple"
+    assert data["fired_rules"] == [{"rule": "simple", "loc": "main.rules:8"}]
+    assert "rewrite this text" not in out
+
+
+def test_hint_flags(capsys, fixture_artifact):
+    rc, out, _ = run(capsys, "decide", "--json", "--rules", fixture_artifact, "--attachment", "image", "what is this?")
+    assert json.loads(out)["selected_engine"] == "multimodal_vision"
+    rc, out, _ = run(capsys, "decide", "--json", "--rules", fixture_artifact, "--force-engine", "code_agent",
+                     "drop the production database")
+    data = json.loads(out)
+    assert data["selected_engine"] == "human_confirm"
+    assert "force_engine code_agent ignored: confirmation required" in data["reasons"]
+    rc, out, _ = run(capsys, "decide", "--json", "--rules", fixture_artifact, "--max-latency-tier", "low",
+                     "--latency-sensitive", "--max-cost-tier", "free", "design a distributed system")
+    assert json.loads(out)["selected_engine"] == "human_confirm"
+    rc, out, _ = run(capsys, "decide", "--json", "--rules", fixture_artifact, "--force-engine", "nope", "hi")
+    assert json.loads(out)["selected_engine"] == "human_confirm"
+
+
+def test_bad_flag_values_are_usage_errors(capsys, rules):
+    with pytest.raises(SystemExit) as info:
+        main(["decide", "--rules", rules, "--attachment", "video", "hi"])
+    assert info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_explain_flag(capsys, fixture_artifact):
+    rc, out, _ = run(capsys, "decide", "--explain", "--rules", fixture_artifact, "please drop the database")
+    assert "patterns that fired:" in out and "features.rules:1" in out
+    assert "risk       +80" in out and "scoring.rules:60" in out
+    rc, out, _ = run(capsys, "decide", "--json", "--explain", "--rules", fixture_artifact, "drop the database")
+    assert json.loads(out)["explain"]["decided_by"] == {"rule": "destructive", "loc": "safety.rules:11", "target": "confirmation"}
+
+
+def test_config_errors_are_one_line_on_stderr(capsys, rules, tmp_path):
+    rc, out, err = run(capsys, "decide", "--config", str(tmp_path / "none.yaml"), "--rules", rules, "hi")
+    assert rc == 1 and out == ""
+    assert err.strip().count("\n") == 0 and "none.yaml: file not found" in err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "main.rules").write_text("route x: -> \n")
+    rc, out, err = run(capsys, "decide", "--rules", str(bad), "hi")
+    assert rc == 1 and "main.rules:1" in err and "Traceback" not in err
+
+
+def test_stdin_prompt_and_real_process(rules):
+    proc = subprocess.run([sys.executable, "-m", "hrouter.cli", "decide", "--json", "--rules", rules, "-"],
+                          input="please wipe the database\n", capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["selected_engine"] == "human_confirm"

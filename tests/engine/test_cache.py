@@ -1,0 +1,113 @@
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from hrouter.engine import cache, pickle_cache
+from hrouter.engine.artifact import Artifact
+from hrouter.engine.artifact_io import artifact_to_json, write_artifact
+from hrouter.engine.cache import RulesLoadError, load_any, load_rules
+from hrouter.engine.router import ModelRouter
+
+
+def test_first_load_compiles_then_the_cache_serves(rules_dir, monkeypatch):
+    first = load_rules(rules_dir)
+    assert cache.cache_file(rules_dir).is_file()
+
+    def no_compiler(path):
+        raise AssertionError("the compiler must not run on a fresh cache")
+
+    monkeypatch.setattr(cache, "compile_rules", no_compiler)
+    assert load_rules(rules_dir) == first
+
+
+def test_a_changed_source_is_recompiled(rules_dir):
+    before = load_rules(rules_dir)
+    (rules_dir / "more.rules").write_text("feature rewrite = words(rewrite, rephrase, reword)\n")
+    after = load_rules(rules_dir)
+    assert after.source_hash != before.source_hash
+    assert ModelRouter.from_config(rules=rules_dir).route_fast("reword this") == "fast_local"
+
+
+def test_a_damaged_cache_is_replaced(rules_dir):
+    good = load_rules(rules_dir)
+    cache.cache_file(rules_dir).write_bytes(b"\x80\x05garbage")
+    assert load_rules(rules_dir) == good
+
+
+def test_unwritable_cache_dir_still_works(rules_dir, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("HROUTER_CACHE_DIR", str(blocker / "cache"))
+    assert load_rules(rules_dir).targets[0] == "simple"
+
+
+def test_rules_errors_are_one_clear_message(tmp_path):
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "main.rules").write_text("feature = oops\n")
+    with pytest.raises(RulesLoadError, match=r"main.rules:1:\d+"):
+        load_rules(d)
+    with pytest.raises(RulesLoadError, match="no such rules"):
+        load_any(tmp_path / "nothing")
+
+
+def test_artifact_files_fresh_stale_and_damaged(rules_dir, tmp_path):
+    artifact = load_rules(rules_dir)
+    beside = rules_dir / "artifact.json"
+    write_artifact(artifact, beside)
+    assert load_any(beside) == artifact
+    (rules_dir / "more.rules").write_text("feature rewrite = words(rewrite)\n")
+    with pytest.raises(RulesLoadError, match="stale artifact: more.rules changed"):
+        load_any(beside)
+    (tmp_path / "other").mkdir()
+    elsewhere = tmp_path / "other" / "elsewhere.json"
+    write_artifact(artifact, elsewhere)  # sources not findable: accepted as is
+    assert load_any(elsewhere) == artifact
+    data = json.loads(artifact_to_json(artifact))
+    data["patterns"][0]["regex"] = 7
+    elsewhere.write_text(json.dumps(data))
+    with pytest.raises(RulesLoadError, match="damaged artifact"):
+        load_any(elsewhere)
+    data["format_version"] = 99
+    elsewhere.write_text(json.dumps(data))
+    with pytest.raises(RulesLoadError, match="format 99"):
+        load_any(elsewhere)
+
+
+def test_cache_unpickler_admits_only_model_classes(tmp_path):
+    evil = tmp_path / "evil.pickle"
+    from collections import OrderedDict
+
+    evil.write_bytes(pickle.dumps(OrderedDict(a=1)))  # another module's class
+    assert pickle_cache.load(evil, "hrouter.engine.artifact", Artifact) is None
+
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    evil.write_bytes(pickle.dumps(Boom()))
+    assert pickle_cache.load(evil, "hrouter.engine.artifact", Artifact) is None
+
+
+def test_warm_decide_imports_no_compiler_proxy_yaml_or_cattrs(rules_dir):
+    env = dict(os.environ)
+    code = (
+        "import sys, io, contextlib\n"
+        "from hrouter.cli.main import main\n"
+        f"argv = ['decide', '--rules', {str(rules_dir)!r}, 'drop the production database']\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    rc = main(argv)\n"
+        "assert rc == 0 and 'human_confirm' in out.getvalue(), out.getvalue()\n"
+        "heavy = ['lark', 'starlette', 'httpx', 'uvicorn', 'yaml', 'cattrs', 'hrouter.compiler']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    cold = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert cold.returncode == 0, cold.stderr
+    assert "lark" in cold.stdout  # the first run compiles
+    warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.strip() == "[]"
