@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if feedback is None and default_feedback_path().is_file():
         feedback = str(default_feedback_path())
     try:
-        if feedback is not None and not Path(feedback).is_file():
+        if feedback is not None and not Path(feedback).exists():
             raise TuningError(f"no feedback file at {feedback}")
         labels = load_labels(feedback)
         router = None if args.no_reroute else load_router(args.rules, args.config)

@@ -16,7 +16,7 @@ import attrs
 
 from hrouter.tuning.feedback import Label
 from hrouter.tuning.jsonl import ProgressFn, ReadStats, iter_jsonl
-from hrouter.tuning.routing import Router, prompt_of, route_row, hints_from
+from hrouter.tuning.routing import Router, hints_from, prompt_of, route_engine
 from hrouter.tuning.stats import Agreement, ConfusionCounter, LatencySample, histogram
 
 MAX_EXAMPLES = 5  # per changed-decision group
@@ -85,7 +85,7 @@ def replay(
     *,
     rules_name: str = "default rules",
     progress: ProgressFn | None = None,
-    route: Callable[[Router, Any, Any], Any] = route_row,
+    route: Callable[[Router, Any, Any], Any] = route_engine,
 ) -> ReplayReport:
     """Stream ``events_path`` once; ``router`` None only summarises the log (no re-routing)."""
     labels = labels or {}

@@ -19,6 +19,8 @@ class TuningError(ValueError):
 class Router(Protocol):
     def route(self, prompt: Any, hints: Any = None, *, include_alternatives: bool = True) -> Any: ...
 
+    def route_fast(self, prompt: Any, hints: Any = None) -> str: ...
+
 
 @attrs.frozen
 class Routed:
@@ -55,9 +57,19 @@ def hints_from(row: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def route_row(router: Router, prompt: Any, hints: Mapping[str, Any] | None = None) -> Routed:
+    """Engine and target; reads the receipt's attributes (``to_dict`` would dominate a long replay)."""
     decision = router.route(prompt, hints=dict(hints) if hints else None, include_alternatives=False)
-    data = decision.to_dict() if hasattr(decision, "to_dict") else dict(decision)
-    return Routed(engine=str(data.get("selected_engine")), target=data.get("selected_target"))
+    if isinstance(decision, Mapping):
+        return Routed(engine=str(decision.get("selected_engine")), target=decision.get("selected_target"))
+    return Routed(engine=str(decision.selected_engine), target=getattr(decision, "selected_target", None))
+
+
+def route_engine(router: Router, prompt: Any, hints: Mapping[str, Any] | None = None) -> Routed:
+    """Engine only, through ``route_fast`` (equal to ``route().selected_engine`` by construction)."""
+    fast = getattr(router, "route_fast", None)
+    if fast is None:
+        return route_row(router, prompt, hints)
+    return Routed(engine=str(fast(prompt, dict(hints) if hints else None)), target=None)
 
 
 def prompt_of(row: Mapping[str, Any]) -> Any:
