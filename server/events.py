@@ -109,6 +109,7 @@ class RoutingEvent:
         total_seconds: float | None = None,
         hints: Mapping[str, Any] | None = None,
         source: str = "proxy",
+        time: str | None = None,
     ) -> "RoutingEvent":
         """An event from the routed input and the engine's decision (a RoutingDecision or its dict).
 
@@ -121,7 +122,7 @@ class RoutingEvent:
         fallback_used = bool(fallback_used or d.pop("fallback_used"))
         return cls(
             request_id=request_id or new_request_id(),
-            time=utc_now(),
+            time=time or utc_now(),
             backend=backend,
             backend_model=backend_model,
             fallback_used=fallback_used,
@@ -261,6 +262,29 @@ class JsonlAppender:
 _STOP = object()
 
 
+@attrs.frozen
+class _Pending:
+    """An event to build on the writer thread: hashing, redaction and the receipt stay off the loop."""
+
+    prompt: Any
+    decision: Any
+    router: Any
+    engine: str | None
+    fields: dict[str, Any]
+    time: str
+
+    def build(self, capture: str) -> RoutingEvent:
+        decision = self.decision
+        if decision is None and self.router is not None:
+            try:
+                decision = self.router.route(self.prompt, self.fields.get("hints"), include_alternatives=False)
+            except Exception:  # noqa: BLE001 - the event is still worth writing without a receipt
+                decision = None
+        if decision is None:
+            decision = {"selected_engine": self.engine}
+        return RoutingEvent.build(prompt=self.prompt, decision=decision, capture=capture, time=self.time, **self.fields)
+
+
 class EventSink:
     """Non-blocking event logging: ``emit`` queues, a background thread appends."""
 
@@ -307,7 +331,7 @@ class EventSink:
                 self._thread = threading.Thread(target=self._run, name="hrouter-events", daemon=True)
                 self._thread.start()
 
-    def emit(self, event: RoutingEvent | Mapping[str, Any]) -> bool:
+    def emit(self, event: Any) -> bool:
         """Queue one event; never blocks and never raises. False when the event was dropped."""
         if not self.enabled or self._closed:
             return False
@@ -320,6 +344,25 @@ class EventSink:
             self.dropped += 1
             self._fail("event queue full (the log cannot keep up)")
             return False
+
+    def record(
+        self,
+        *,
+        prompt: Any,
+        decision: Any = None,
+        router: Any = None,
+        engine: str | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Queue an event built later on the writer thread; never blocks and never raises.
+
+        Pass the receipt as ``decision``, or the ``router`` that routed the request (its ``route``
+        is then called on the writer thread; the proxy only needs ``route_fast`` on the hot path)
+        and the ``engine`` it chose, used if no receipt can be built. ``fields`` are the other
+        keyword arguments of ``RoutingEvent.build`` (request_id, backend, status, hints, the
+        latencies...). ``prompt`` must not be mutated afterwards.
+        """
+        return self.emit(_Pending(prompt, decision, router, engine, fields, utc_now()))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued event has been handled (written or dropped)."""
@@ -382,18 +425,32 @@ class EventSink:
         self._write([e for e in leftovers if e is not _STOP])
 
     def _write(self, events: list[Any]) -> None:
-        if not events:
+        lines = []
+        for event in events:
+            try:
+                lines.append(self._line(event))
+            except Exception as exc:  # noqa: BLE001 - one malformed event must not cost the batch
+                self.dropped += 1
+                self._fail(f"an event could not be serialised ({type(exc).__name__})")
+        if not lines:
             return
         try:
-            lines = [(e.to_json() if isinstance(e, RoutingEvent) else _dump(e)) + "\n" for e in events]
             self._appender.append("".join(lines).encode("utf-8"))
         except Exception as exc:  # noqa: BLE001 - logging must never take the proxy down
-            self.dropped += len(events)
+            self.dropped += len(lines)
             self._appender.close()
             self._fail(f"{self.path}: {getattr(exc, 'strerror', None) or exc}")
             return
-        self.written += len(events)
-        self._error = None
+        self.written += len(lines)
+        if len(lines) == len(events):
+            self._error = None
+
+    def _line(self, event: Any) -> str:
+        if isinstance(event, _Pending):
+            event = event.build(self.capture)
+        if isinstance(event, RoutingEvent):
+            return event.to_json() + "\n"
+        return _dump(event) + "\n"
 
 
 def _dump(data: Mapping[str, Any]) -> str:

@@ -250,3 +250,38 @@ def test_log_decision_for_the_cli(tmp_path):
     assert SECRET not in path.read_text()
     warning = log_decision(tmp_path / "cli.jsonl" / "nested", PROMPT, DECISION)
     assert warning and warning.startswith("hrouter: could not write")
+
+
+def test_record_builds_the_event_on_the_writer_thread_from_the_router(tmp_path):
+    from hrouter.engine.router import ModelRouter
+
+    data = Path(__file__).parents[1] / "tuning" / "data"
+    router = ModelRouter.from_config(str(data / "catalog.yaml"), rules=str(data / "rules_old"))
+    messages = [{"role": "user", "content": f"fix this python bug, my key is {SECRET}"}]
+    engine = router.route_fast(messages)
+
+    class Broken:
+        def route(self, *args, **kwargs):
+            raise RuntimeError("no receipt today")
+
+    path = tmp_path / "events.jsonl"
+    sink = EventSink(path, prompt_capture="redacted_preview")
+    assert sink.record(prompt=messages, router=router, engine=engine, request_id="a", backend="local", status=200,
+                       route_seconds=0.00001)
+    assert sink.record(prompt=messages, router=Broken(), engine="fast_local", request_id="b", status=200)
+    class BadReceipt:
+        def to_dict(self):
+            raise ValueError("damaged")
+
+    assert sink.record(prompt=messages, decision=BadReceipt(), request_id="c")
+    sink.close()
+    rows = {r["request_id"]: r for r in _lines(path)}
+    a = rows["a"]
+    assert a["selected_engine"] == engine == "code_agent" and a["selected_target"] == "coding"
+    assert a["fired_rules"] == ["coding"] and set(a["scores"]) == {"complexity", "risk", "confidence"}
+    assert len(a["artifact_hash"]) >= 12 and a["flags"]["requires_confirmation"] is False
+    assert rows["b"]["selected_engine"] == "fast_local" and rows["b"]["scores"] == {}
+    assert SECRET not in path.read_text()
+    # an event whose fields cannot be serialised is dropped alone, the rest of its batch is kept
+    assert "c" not in rows and sink.status()["dropped"] == 1 and sink.status()["written"] == 2
+    assert "could not be serialised" in sink.status()["warning"]
