@@ -180,9 +180,15 @@ def _tiny_proxy(log_path):
     from starlette.responses import JSONResponse, PlainTextResponse
     from starlette.routing import Route
 
-    from hrouter.server.events import EventSink, RoutingEvent
+    from hrouter.server.events import EventSink
     from hrouter.server.metrics import CONTENT_TYPE
 
+    from pathlib import Path
+
+    from hrouter.engine.router import ModelRouter
+
+    data = Path(__file__).parents[1] / "tuning" / "data"
+    router = ModelRouter.from_config(str(data / "catalog.yaml"), rules=str(data / "rules_old"))
     sink = EventSink.from_config(
         {"enabled": True, "log_path": str(log_path), "max_bytes": 4000, "backups": 50, "prompt_capture": "redacted_preview"}
     )
@@ -191,18 +197,16 @@ def _tiny_proxy(log_path):
     async def chat(request):
         started = _time.perf_counter()
         body = await request.json()
-        prompt = body["messages"]
-        text = prompt[-1]["content"]
-        engine, status = ("human_confirm", 409) if "delete" in text else ("fast_local", 200)
+        messages = body["messages"]
+        engine = router.route_fast(messages)
         route_s = _time.perf_counter() - started
-        backend = None if status == 409 else "local"
-        decision = {"selected_engine": engine, "selected_target": "confirmation" if status == 409 else "simple"}
-        sink.emit(RoutingEvent.build(
-            prompt=prompt, decision=decision, capture=sink.capture, request_id=body["id"], backend=backend,
-            status=status, route_seconds=route_s, upstream_seconds=0.002 if backend else None,
-            total_seconds=_time.perf_counter() - started,
-        ))
-        metrics.observe_request(engine, backend, status, route_s, 0.002 if backend else None, fallback=False)
+        status, backend = (409, None) if engine == "human_confirm" else (200, "local")
+        upstream_s = 0.002 if backend else None
+        sink.record(
+            prompt=messages, router=router, engine=engine, request_id=body["id"], backend=backend, status=status,
+            route_seconds=route_s, upstream_seconds=upstream_s, total_seconds=_time.perf_counter() - started,
+        )
+        metrics.observe_request(engine, backend, status, route_s, upstream_s, fallback=False)
         return JSONResponse({"engine": engine}, status_code=status)
 
     async def metrics_endpoint(request):
@@ -250,6 +254,7 @@ def test_real_server_on_loopback_writes_events_and_serves_metrics(tmp_path):
             async with httpx.AsyncClient(base_url=base, timeout=10) as client:
                 async def one(i):
                     text = f"delete the old backups {i} {secret}" if i % 5 == 0 else f"say hello {i} {secret}"
+                    # rules_old: deleting backups needs confirmation, a greeting goes to fast_local
                     msgs = [{"role": "user", "content": text}]
                     return (await client.post("/v1/chat/completions", json={"id": f"req-{i}", "messages": msgs})).status_code
                 return await asyncio.gather(*(one(i) for i in range(100)))
@@ -272,3 +277,6 @@ def test_real_server_on_loopback_writes_events_and_serves_metrics(tmp_path):
     raw = "".join(f.read_text() for f in files)
     assert "Hunter2Hunter2" not in raw and "boss@corp.example" not in raw
     assert all("prompt" not in r and r["prompt_preview"] for r in rows)
+    confirmed = [r for r in rows if r["status"] == 409]
+    assert len(confirmed) == 20
+    assert all(r["selected_target"] == "confirmation" and r["fired_rules"] == ["destroy"] for r in confirmed)
