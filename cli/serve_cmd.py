@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import json
     import logging
+    import signal
 
     from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config
 
@@ -106,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
         shown_host = f"[{host}]" if ":" in host else host
         print(_banner(f"http://{shown_host}:{sock.getsockname()[1]}", config, args.demo, args.workers), flush=True)
         watch = args.watch_interval if args.watch else None
+        # uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
+        # place that re-raise is a no-op, so Ctrl-C and SIGTERM end with exit code 0.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: None)
         if args.workers > 1:
             from hrouter.engine.convert import converter
 
@@ -115,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                                        workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5)
             from uvicorn.supervisors import Multiprocess
 
-            Multiprocess(uv_config, target=uvicorn.Server(uv_config).run, sockets=[sock]).run()
+            Multiprocess(uv_config, sockets=[sock]).run()
         else:
             app = create_app(config, router, watch_interval=watch)
             server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5))

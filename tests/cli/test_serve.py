@@ -1,0 +1,165 @@
+"""`hrouter serve` as a real process: banner, routing, SIGHUP reload, --demo, --workers, clean
+shutdown on SIGTERM and Ctrl-C, refusal to bind beyond loopback without a key."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from hrouter.server.demo import standin_app
+from hrouter.server.threaded import ThreadedServer
+
+RULES = Path(__file__).resolve().parents[1] / "server" / "rules"
+HROUTER = [sys.executable, "-m", "hrouter.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args, env=None):
+    return subprocess.Popen([*HROUTER, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+
+
+def wait_up(proc, url, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited early: {proc.stderr.read()}")
+        try:
+            return httpx.get(f"{url}/health", timeout=2).json()
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError("serve did not come up")
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=15.0):
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"serve did not stop on {sig!r}: {err}")
+    return proc.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def model_server():
+    with ThreadedServer(standin_app("local", "served-model")) as server:
+        yield f"{server.url}/v1"
+
+
+def chat(url, text, model="hrouter"):
+    return httpx.post(f"{url}/v1/chat/completions", json={"model": model, "messages": [{"role": "user", "content": text}]},
+                      timeout=10)
+
+
+def test_serve_routes_reloads_on_sighup_and_stops_cleanly(tmp_path, model_server):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    config = tmp_path / "proxy.yaml"
+    config.write_text(yaml.safe_dump({
+        "rules": "rules",  # relative to the config file
+        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
+        "engine_backends": {"fast_local": "local", "balanced_local": "local", "reasoning_local": "local",
+                            "code_agent": "local"},
+    }))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start(["--config", str(config), "--port", str(port), "--log-level", "warning"])
+    try:
+        health = wait_up(proc, url)
+        assert health["status"] == "ok" and health["rules"]["generation"] == 0
+        r = chat(url, "tell me about the weather")
+        assert r.status_code == 200 and r.headers["x-routed-engine"] == "balanced_local"
+        assert "served-model" in r.json()["choices"][0]["message"]["content"]
+
+        main = rules / "main.rules"
+        main.write_text(main.read_text().replace("words(prove, analyze, theorem)", "words(prove, analyze, theorem, weather)"))
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        while httpx.get(f"{url}/health", timeout=2).json()["rules"]["generation"] != 1:
+            assert time.monotonic() < deadline, "SIGHUP did not reload"
+            time.sleep(0.2)
+        assert chat(url, "tell me about the weather").headers["x-routed-engine"] == "reasoning_local"
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0, err
+    assert f"OPENAI_BASE_URL={url}/v1" in out
+    assert "Traceback" not in err
+
+
+def test_demo_mode_answers_with_backend_and_model_and_stops_on_ctrl_c():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start(["--demo", "--port", str(port), "--log-level", "warning"])
+    try:
+        health = wait_up(proc, url)
+        assert health["status"] == "ok"  # every stand-in advertises its backend's model
+        r = chat(url, "fix the failing test in my repo")
+        assert r.status_code == 200
+        content = r.json()["choices"][0]["message"]["content"]
+        backend = r.headers["x-routed-backend"]
+        assert content.startswith(f"[demo backend '{backend}', model '")
+        with httpx.stream("POST", f"{url}/v1/chat/completions", timeout=10, json={
+                "model": "hrouter", "stream": True, "messages": [{"role": "user", "content": "hello"}]}) as s:
+            text = s.read().decode()
+        events = [line[6:] for line in text.splitlines() if line.startswith("data: ")]
+        assert events[-1] == "[DONE]"
+        streamed = "".join(json.loads(e)["choices"][0]["delta"].get("content") or "" for e in events[:-1])
+        assert streamed.startswith("[demo backend ")
+    finally:
+        code, out, err = stop(proc, signal.SIGINT)
+    assert code == 0, err
+    assert "Demo mode" in out and "Try: curl" in out
+
+
+def test_workers_serve_and_stop(tmp_path, model_server):
+    config = tmp_path / "proxy.yaml"
+    config.write_text(yaml.safe_dump({
+        "rules": str(RULES),
+        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
+        "engine_backends": {"fast_local": "local", "balanced_local": "local"},
+    }))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start(["--config", str(config), "--port", str(port), "--workers", "2", "--log-level", "warning"])
+    try:
+        wait_up(proc, url, timeout=60)
+        answers = {chat(url, "hello").status_code for _ in range(6)}
+        assert answers == {200}
+    finally:
+        code, out, err = stop(proc, timeout=30)
+    assert code == 0, err
+    assert "2 workers" in out
+
+
+def test_refuses_non_loopback_bind_without_a_key():
+    proc = subprocess.run([*HROUTER, "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "refusing to bind '0.0.0.0'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_config_is_one_line_error(tmp_path):
+    config = tmp_path / "proxy.yaml"
+    config.write_text("proxy: {port: 99999}\nbackends: {}\n")
+    proc = subprocess.run([*HROUTER, "serve", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "$.proxy.port" in proc.stderr and "$.backends" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
