@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_right
+from functools import reduce
 
 import re2
 
@@ -59,6 +60,7 @@ class Automaton:
             for index in indexes:
                 masks[atom.scope][index] |= self.bit[atom.name]
         self.message_masks = tuple(masks["message"])
+        self._message_mask_of = self.message_masks.__getitem__
         self.assistant_masks = tuple(masks["assistant"])
         self.history_masks = tuple(masks["history"])
         self.scans_assistant = any(self.assistant_masks)
@@ -108,7 +110,24 @@ class Automaton:
                 points.update((4 * (value - 1) + 1, 4 * value + 1))
         self._breaks = sorted(p for p in points if p >= 0)
         self._bucket_bits = tuple(self._length_bits(length_atoms, p) for p in self._breaks)
-        self._word_atoms = tuple(word_atoms)
+        # Word counts only matter up to one past the largest threshold, and split(None, k)
+        # stops after k words: a 1 MB prompt is not split into 150,000 strings. A count of 0
+        # is exactly "empty or whitespace only", so empty_prompt rides on the same lookup.
+        # split(None, k) returns min(words, k + 1) items: exact up to the largest threshold
+        # plus one, and a single "more than that" bucket after it.
+        self._word_k = max(0, max((value for _, _, value, _ in word_atoms), default=-1) + 1)
+        self._word_bits = tuple(
+            self._count_bits(word_atoms, count) | (self.empty_bit if count == 0 else 0)
+            for count in range(self._word_k + 2)
+        )
+
+    @staticmethod
+    def _count_bits(atoms, words: int) -> int:
+        bits = 0
+        for _, compare, value, bit in atoms:
+            if compare(words, value):
+                bits |= bit
+        return bits
 
     @staticmethod
     def _length_bits(atoms, chars: int) -> int:
@@ -125,24 +144,34 @@ class Automaton:
         return self._set.Match(text.encode("utf-8")) or []
 
     def scan(self, text: str, masks: tuple[int, ...]) -> int:
-        bits = 0
-        if self._set is not None:
-            for index in self._set.Match(text.encode("utf-8")) or ():
-                bits |= masks[index]
-        return bits
+        if self._set is None:
+            return 0
+        matched = self._set.Match(text.encode("utf-8"))
+        return reduce(operator.or_, map(masks.__getitem__, matched)) if matched else 0
+
+    def word_bucket(self, text: str) -> int:
+        """min(word count, k + 1), looking at a short prefix first: a prefix that already holds
+        k + 1 words settles it without copying the rest of a long prompt."""
+        k = self._word_k
+        if len(text) > 4096:
+            head = text[:4096].split(None, k)
+            if len(head) > k:
+                return k + 1
+        return len(text.split(None, k))
 
     def measure_bits(self, text: str) -> int:
         """Numeric atoms and ``empty_prompt`` for the latest user message."""
-        chars = len(text)
-        bits = self._bucket_bits[bisect_right(self._breaks, chars) - 1]
-        if self._word_atoms:
-            words = len(text.split())
-            for _, compare, value, bit in self._word_atoms:
-                if compare(words, value):
-                    bits |= bit
-        if not text or text.isspace():
-            bits |= self.empty_bit
-        return bits
+        return self._bucket_bits[bisect_right(self._breaks, len(text)) - 1] | self._word_bits[self.word_bucket(text)]
 
     def message_bits(self, text: str) -> int:
-        return self.scan(text, self.message_masks) | self.measure_bits(text)
+        """Everything the latest user message sets: lexical, numeric and empty_prompt bits."""
+        if len(text) <= 4096:  # the common case, without a call
+            words = len(text.split(None, self._word_k))
+        else:
+            words = self.word_bucket(text)
+        bits = self._bucket_bits[bisect_right(self._breaks, len(text)) - 1] | self._word_bits[words]
+        if self._set is not None:
+            matched = self._set.Match(text.encode("utf-8"))
+            if matched:
+                bits |= reduce(operator.or_, map(self._message_mask_of, matched))
+        return bits

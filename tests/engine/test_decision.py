@@ -131,3 +131,31 @@ def test_table_is_bounded():
     for p in ("rewrite it", "fix the repo", "draw a cat", "search the web"):
         d.decide(p)
         assert len(d.table) <= 2
+
+
+@pytest.mark.parametrize("pad", [0, 5000, 100_000])
+def test_word_counts_on_long_padded_text(decider, pad):
+    spaces = " " * pad
+    assert "wordy" not in decider.decide(spaces + "a " * 119 + spaces).features
+    assert "wordy" in decider.decide(spaces + "a " * 120 + spaces).features
+    assert "wordy" in decider.decide(spaces + "a " * 3000).features
+    assert "empty_prompt" in decider.decide(spaces + "\n\t" + spaces).features
+    assert "empty_prompt" not in decider.decide(spaces + "x" + spaces).features
+
+
+def test_measure_bits_match_a_naive_count():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    automaton = Automaton(make_artifact())
+    wordy = automaton.bit["wordy"]
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.sampled_from(["a", " ", "\n", "bb", " " * 700, "c" * 900]), max_size=400).map("".join))
+    def check(text):
+        bits = automaton.measure_bits(text)
+        assert bool(bits & wordy) == (len(text.split()) >= 120)
+        assert bool(bits & automaton.empty_bit) == (not text.split())
+        assert automaton.message_bits(text) & ~automaton.scan(text, automaton.message_masks) == bits
+
+    check()
