@@ -41,7 +41,7 @@ class Terminal:
         while text not in self.seen:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"timed out waiting for {text!r}; screen so far:\n{self.seen[-2000:]}")
+                raise AssertionError(f"timed out waiting for {text!r} ({self._state()}); screen so far:\n{self.seen[-2000:]}")
             ready, _, _ = select.select([self.master], [], [], left)
             if ready:
                 try:
@@ -54,6 +54,30 @@ class Terminal:
         found = self.seen
         self.seen = self.seen[self.seen.index(text) + len(text):]
         return found
+
+    def _state(self) -> str:
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text().splitlines()
+        except OSError:
+            return f"exit status {self.proc.poll()}"
+        return ", ".join(line for line in status if line.startswith(("State", "SigBlk", "SigPnd", "ShdPnd", "SigCgt")))
+
+    def wait_until_reading(self, timeout: float = 5.0) -> None:
+        """Wait until the child blocks reading the terminal.
+
+        A SIGINT that lands between input() writing its prompt and blocking in read() only
+        takes effect after the next line is typed (a CPython race), so Ctrl-C is sent once the
+        child sleeps in the tty read."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                wchan = Path(f"/proc/{self.proc.pid}/wchan").read_text()
+            except OSError:
+                wchan = ""
+            if "tty" in wchan or wchan == "wait_woken":
+                return
+            time.sleep(0.05)
+        time.sleep(0.5)  # no /proc wchan here: give the child time to reach read()
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
@@ -140,6 +164,7 @@ def test_ctrl_c_leaves_nothing_written(term, tmp_path):
     t.expect("Choice [1]: ")
     t.send("\n")
     t.expect("Choice [1]: ")
+    t.wait_until_reading()
     t.send("\x03")  # Ctrl-C typed at the terminal
     t.expect("interrupted")
     assert t.finish() == 130
