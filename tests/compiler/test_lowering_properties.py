@@ -1,0 +1,87 @@
+"""Property tests: lowered patterns agree with a plain Python reading of the same text."""
+
+from __future__ import annotations
+
+import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hrouter.compiler import ast
+from hrouter.compiler.lower_patterns import lower_lexical
+from hrouter.compiler.wordchars import is_word_char
+
+P = ast.Pos("t.rules", 1, 1)
+LETTERS = "abeéжд_1"
+SEPARATORS = [" ", "  ", ", ", ". ", "\n", "“", "” ", " — ", "!", "(", ") ", "、", "…"]
+
+token = st.text(alphabet=LETTERS, min_size=1, max_size=4)
+
+
+def tokens_of(text: str) -> list[str]:
+    """The reference reading: maximal runs of word characters, lower-cased."""
+    out, cur = [], ""
+    for ch in text:
+        if is_word_char(ch):
+            cur += ch
+        else:
+            if cur:
+                out.append(cur.lower())
+            cur = ""
+    if cur:
+        out.append(cur.lower())
+    return out
+
+
+def text_from(parts: list[str], seps: list[str]) -> str:
+    out = ""
+    for i, part in enumerate(parts):
+        out += part + (seps[i % len(seps)] if i < len(parts) - 1 else "")
+    return out
+
+
+def regex_for(body) -> re2._Regexp:
+    (regex,) = lower_lexical(body, resolve_words=None)
+    return re2.compile(regex)
+
+
+def words(items):
+    return ast.Words(tuple(ast.Word(w, False, P) for w in items), P)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    listed=st.lists(token, min_size=1, max_size=4),
+    parts=st.lists(token, min_size=1, max_size=8),
+    seps=st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=3),
+    upper=st.booleans(),
+)
+def test_words_match_exactly_when_a_listed_word_is_in_the_text(listed, parts, seps, upper):
+    text = text_from(parts, seps)
+    if upper:
+        text = text.upper()
+    found = regex_for(words(listed)).search(text) is not None
+    assert found == any(w.lower() in tokens_of(text) for w in listed)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    a=st.lists(token, min_size=1, max_size=2),
+    b=st.lists(token, min_size=1, max_size=2),
+    parts=st.lists(token, min_size=2, max_size=9),
+    seps=st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=3),
+    distance=st.integers(min_value=1, max_value=4),
+    ordered=st.booleans(),
+)
+def test_near_and_then_agree_with_word_positions(a, b, parts, seps, distance, ordered):
+    text = text_from(parts, seps)
+    toks = tokens_of(text)
+    a_set, b_set = {w.lower() for w in a}, {w.lower() for w in b}
+    expected = False
+    for i, x in enumerate(toks):
+        for j, y in enumerate(toks):
+            if x in a_set and y in b_set and 0 < j - i <= distance:
+                expected = True
+            if not ordered and y in a_set and x in b_set and 0 < j - i <= distance:
+                expected = True
+    found = regex_for(ast.Near(words(a), words(b), distance, P, ordered=ordered)).search(text) is not None
+    assert found == expected, (text, toks)
