@@ -35,11 +35,13 @@ class StderrProgress:
         self.step_bytes = step_bytes
         self.every_s = every_s
         self._next = step_bytes
-        self._last = time.monotonic()
+        self._last: float | None = None  # set by the first call: loading rules is not reading
         self.printed = 0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
+        if self._last is None:
+            self._last = now
         if done < self._next and now - self._last < self.every_s and done < total:
             return
         if done >= total and not self.printed:

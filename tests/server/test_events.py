@@ -285,3 +285,22 @@ def test_record_builds_the_event_on_the_writer_thread_from_the_router(tmp_path):
     # an event whose fields cannot be serialised is dropped alone, the rest of its batch is kept
     assert "c" not in rows and sink.status()["dropped"] == 1 and sink.status()["written"] == 2
     assert "could not be serialised" in sink.status()["warning"]
+
+
+def test_rotation_without_backups_starts_a_fresh_file(tmp_path):
+    path = tmp_path / "events.jsonl"
+    appender = JsonlAppender(path, max_bytes=1000, backups=0)
+    line = (json.dumps({"request_id": "x", "pad": "y" * 200}) + "\n").encode()
+    for _ in range(12):
+        appender.append(line)
+    appender.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl", "events.jsonl.lock"]
+    assert 1 <= len(_lines(path)) <= 1000 // len(line)
+
+
+def test_log_file_is_private(tmp_path):
+    path = tmp_path / "events.jsonl"
+    sink = EventSink(path, prompt_capture="off")
+    sink.emit(_event())
+    sink.close()
+    assert path.stat().st_mode & 0o077 == 0
