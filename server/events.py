@@ -188,11 +188,17 @@ class JsonlAppender:
         self.backups = max(0, int(backups))
         self._fd: int | None = None
         self._lock_fd: int | None = None
+        self._pid = os.getpid()
 
     def append(self, data: bytes) -> None:
         """Append ``data`` (whole lines). Raises OSError; the caller decides how to degrade."""
         if not data:
             return
+        if self._pid != os.getpid():
+            # A forked child shares the parent's open file descriptions, and flock locks belong
+            # to those: it needs descriptors of its own for the lock to separate the two.
+            self.close()
+            self._pid = os.getpid()
         if self._lock_fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -305,6 +311,7 @@ class EventSink:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
+        self._pid = os.getpid()
         self.written = 0
         self.dropped = 0
         self._error: str | None = None
@@ -321,6 +328,16 @@ class EventSink:
             enabled=bool(get("enabled", False)),
         )
 
+    def _after_fork(self) -> None:
+        """A sink built before a fork (e.g. by a pre-forking server) starts afresh in the child:
+        threads do not survive fork, and events queued in the parent are the parent's to write."""
+        self._pid = os.getpid()
+        self._queue = queue.Queue(maxsize=self._queue.maxsize)
+        self._thread = None
+        self._start_lock = threading.Lock()
+        self.written = self.dropped = 0
+        self._error = None
+
     @property
     def path(self) -> Path:
         return self._appender.path
@@ -335,6 +352,8 @@ class EventSink:
         """Queue one event; never blocks and never raises. False when the event was dropped."""
         if not self.enabled or self._closed:
             return False
+        if self._pid != os.getpid():
+            self._after_fork()
         if self._thread is None:
             self.start()
         try:

@@ -304,3 +304,29 @@ def test_log_file_is_private(tmp_path):
     sink.emit(_event())
     sink.close()
     assert path.stat().st_mode & 0o077 == 0
+
+
+def _child_emits(sink, worker, count):
+    for i in range(count):
+        sink.emit(_event(f"{worker}-{i}"))
+    sink.close()
+    os._exit(0 if sink.status()["written"] == count else 3)
+
+
+def test_a_sink_built_before_fork_works_in_every_worker(tmp_path):
+    path = tmp_path / "events.jsonl"
+    sink = EventSink(path, prompt_capture="off", max_bytes=30_000, backups=100)
+    sink.emit(_event("parent"))
+    assert sink.flush()  # the parent's thread and descriptors exist before the fork
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_child_emits, args=(sink, w, 300)) for w in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    sink.close()
+    files = [p for p in tmp_path.iterdir() if not p.name.endswith(".lock")]
+    assert len(files) > 3
+    ids = [json.loads(line)["request_id"] for f in files for line in f.read_text().splitlines()]
+    assert sorted(ids) == sorted(["req-parent"] + [f"req-{w}-{i}" for w in range(3) for i in range(300)])
