@@ -3,8 +3,10 @@
 A later rule cannot fire when its condition implies the condition of an earlier rule that
 cannot be switched off (a route, or a safety rule without `unless`). Derived features are
 inlined; every remaining leaf (a lexical atom, a measure test, a builtin, a score comparison)
-is treated as an independent variable. Real leaves are correlated (`near(a, b)` implies `a`),
-so this finds fewer implications than exist, never a false one: every report is sound.
+is a variable. Comparisons on the same quantity are tied together (`complexity >= 80` implies
+`complexity >= 60`); other leaves are treated as independent, although some are correlated
+(`near(a, b)` implies `a`), so this finds fewer implications than exist, never a false one:
+every report is sound.
 
 Truth tables are Python integers with one bit per assignment, so `and`/`or`/`not` over all
 2^n assignments are single big-integer operations.
@@ -64,12 +66,71 @@ def _column(i: int, n: int) -> int:
     return block
 
 
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _quantity(leaf: tuple) -> tuple | None:
+    """Comparisons on one quantity are related: `complexity >= 80` implies `complexity >= 60`.
+    Tokens are ceil(chars / 4), so token tests are read as tests on chars."""
+    if leaf[0] == "cmp":
+        return ("score", leaf[1])
+    if leaf[0] == "num":
+        return ("measure", "words" if leaf[1] == "word_count" else "chars")
+    return None
+
+
+def _predicate(leaf: tuple):
+    op, value = _OPS[leaf[2]], leaf[3]
+    if leaf[0] == "num" and leaf[1] == "tokens":
+        return lambda c: op(-(-c // 4), value)
+    return lambda c: op(c, value)
+
+
+def _critical_points(leaf: tuple) -> list[int]:
+    v = leaf[3]
+    if leaf[0] == "num" and leaf[1] == "tokens":
+        return [4 * (v - 1), 4 * (v - 1) + 1, 4 * v, 4 * v + 1]
+    return [v - 1, v, v + 1]
+
+
+def _consistent(variables: list, columns: dict, mask: int) -> int:
+    """The assignments that real prompts can produce, as far as pairs of comparisons on the
+    same quantity tell: each combination of two such tests that no value satisfies is removed.
+    Removing only impossible assignments keeps every implication found sound."""
+    valid = mask
+    comparisons = [v for v in variables if _quantity(v) is not None]
+    for i, a in enumerate(comparisons):
+        for b in comparisons[i + 1:]:
+            if _quantity(a) != _quantity(b):
+                continue
+            points = {0, 10**9}
+            for p in _critical_points(a) + _critical_points(b):
+                if p >= 0:
+                    points.add(p)
+            pa, pb = _predicate(a), _predicate(b)
+            seen = {(pa(x), pb(x)) for x in points}
+            ca, cb = columns[a], columns[b]
+            for va in (True, False):
+                for vb in (True, False):
+                    if (va, vb) not in seen:
+                        valid &= ~((ca if va else mask & ~ca) & (cb if vb else mask & ~cb))
+    return valid & mask
+
+
 class _Tables:
     def __init__(self, sym: Symbols, variables: list):
         self.sym = sym
         n = len(variables)
         self.mask = (1 << (1 << n)) - 1
         self.columns = {v: _column(i, n) for i, v in enumerate(variables)}
+        self.valid = _consistent(variables, self.columns, self.mask)
 
     def eval(self, expr) -> int:
         if isinstance(expr, ast.TrueExpr):
@@ -115,21 +176,38 @@ def unreachable_rules(sym: Symbols) -> list[tuple[ast.Pos, str]]:
     for j, later in enumerate(order):
         own = var_sets[j]
         if len(own) <= MAX_VARS and later.kind != "default":
-            if _Tables(sym, sorted(own, key=repr)).eval(later.when) == 0:
+            t = _Tables(sym, sorted(own, key=repr))
+            if t.eval(later.when) & t.valid == 0:
                 found.append((later.pos, f"{_describe(later)} can never fire: its condition can never hold"))
                 continue
-        for i in range(j):
+        blockers = [i for i in range(j) if not (order[i].kind == "safety" and order[i].override is not None)]
+        # (a safety rule with `unless` may be switched off, and then the later rule gets its turn)
+        found_one = False
+        for i in blockers:
             earlier = order[i]
-            if earlier.kind == "safety" and earlier.override is not None:
-                continue  # it may be switched off, and then the later rule gets its turn
             variables = own | var_sets[i]
             if len(variables) > MAX_VARS:
                 continue
             tables = _Tables(sym, sorted(variables, key=repr))
             c_later, c_earlier = tables.eval(later.when), tables.eval(earlier.when)
-            if c_later & ~c_earlier & tables.mask == 0:
+            if c_later & ~c_earlier & tables.valid == 0:
                 where = f"{earlier.pos.file}:{earlier.pos.line}"
-                why = "always fires" if c_earlier == tables.mask else "fires whenever it would"
+                why = "always fires" if c_earlier & tables.valid == tables.valid else "fires whenever it would"
                 found.append((later.pos, f"{_describe(later)} can never fire: {_describe(earlier)} ({where}) comes first and {why}"))
+                found_one = True
                 break
+        if found_one or len(blockers) < 2:
+            continue
+        # Together, earlier rules may cover every case the later one has (`x` then `not x`).
+        variables = set(own)
+        for i in blockers:
+            variables |= var_sets[i]
+        if len(variables) <= MAX_VARS:
+            tables = _Tables(sym, sorted(variables, key=repr))
+            covered = 0
+            for i in blockers:
+                covered |= tables.eval(order[i].when)
+            if tables.eval(later.when) & ~covered & tables.valid == 0:
+                names = ", ".join(f"'{order[i].id.name}'" for i in blockers)
+                found.append((later.pos, f"{_describe(later)} can never fire: the rules before it ({names}) cover every case"))
     return found

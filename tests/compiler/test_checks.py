@@ -295,3 +295,49 @@ def test_bad_pattern_points_at_the_feature(errors_of):
 def test_next_not_excludes_single_words_only(errors_of):
     d = only(errors_of('feature n = next_not(words(send), ["the end"])\n'), "bad-pattern")
     assert "single words" in d.message
+
+
+def test_score_thresholds_are_related(errors_of, compile_text):
+    d = only(errors_of("""
+        score complexity { + 50 when empty_prompt }
+        route hard: complexity >= 60 -> coding
+        route harder: complexity > 80 and has_context -> simple
+    """), "unreachable")
+    assert "'harder'" in d.message and "'hard'" in d.message
+    # the other way round both can fire
+    compile_text("""
+        score complexity { + 50 when empty_prompt }
+        route harder: complexity > 80 -> simple
+        route hard: complexity >= 60 -> coding
+    """)
+
+
+def test_contradictory_thresholds_never_hold(errors_of):
+    d = only(errors_of("route r: chars < 100 and tokens > 200 -> coding\n"), "unreachable")
+    assert "its condition can never hold" in d.message
+
+
+def test_complementary_thresholds_cover_everything(errors_of):
+    diags = errors_of("""
+        route short: word_count < 10 -> simple
+        route long: word_count >= 10 -> coding
+    """)
+    (d,) = [d for d in diags if d.code == "unreachable"]
+    assert d.message == "the default route can never fire: the rules before it ('short', 'long') cover every case"
+
+
+def test_rules_covering_a_case_together(errors_of, compile_text):
+    d = only(errors_of("""
+        feature a = words(a)
+        route one: a and has_context -> simple
+        route two: a and not has_context -> coding
+        route three: a -> vision
+    """), "unreachable")
+    assert d.message.startswith("route rule 'three' can never fire: the rules before it ('one', 'two')")
+    # a switchable safety rule does not count: the switch may turn it off
+    compile_text("""
+        feature a = words(a)
+        safety one: a and has_context -> confirmation unless allow_send_actions
+        route two: a and not has_context -> coding
+        route three: a -> vision
+    """)
