@@ -22,7 +22,8 @@ from hrouter.server.redact import latest_user_text, preview
 from hrouter.tuning.jsonl import ProgressFn, ReadStats, iter_jsonl
 from hrouter.tuning.routing import Routed, Router, hints_from, prompt_of, route_row
 
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 5  # per group, in the text report
+MAX_CHANGES = 10_000  # every changed prompt is listed in JSON and HTML, up to this many
 
 
 @attrs.frozen
@@ -30,6 +31,15 @@ class DiffExample:
     id: str
     preview: str
     expected: str | None
+
+
+@attrs.frozen
+class DiffChange:
+    id: str
+    old: str
+    new: str
+    expected: str | None
+    preview: str
 
 
 @attrs.frozen
@@ -61,6 +71,7 @@ class DiffReport:
     new: Side
     regressions: tuple[DiffExample, ...]  # labelled, right under old, wrong under new
     fixes: tuple[DiffExample, ...]  # labelled, wrong under old, right under new
+    changes: tuple[DiffChange, ...] = ()  # every changed prompt, in corpus order (up to MAX_CHANGES)
 
     @property
     def has_regressions(self) -> bool:
@@ -92,6 +103,7 @@ def diff(
     dist_new: Counter[str] = Counter()
     regressions: list[DiffExample] = []
     fixes: list[DiffExample] = []
+    changed_rows: list[DiffChange] = []
     prompts = skipped = labelled = right_old = right_new = 0
 
     for row in iter_jsonl(corpus_path, stats, progress):
@@ -109,6 +121,8 @@ def diff(
         expected = str(expected) if expected not in (None, "") else None
         example = DiffExample(str(row.get("id") or stats.lines), preview(latest_user_text(prompt)), expected)
         if before != after:
+            if len(changed_rows) < MAX_CHANGES:
+                changed_rows.append(DiffChange(example.id, before, after, expected, example.preview))
             changes[(before, after)] += 1
             bucket = examples.setdefault((before, after), [])
             if len(bucket) < MAX_EXAMPLES:
@@ -140,4 +154,5 @@ def diff(
         new=Side(new_name, right_new, right_new / labelled if labelled else None, dict(dist_new.most_common())),
         regressions=tuple(regressions),
         fixes=tuple(fixes),
+        changes=tuple(changed_rows),
     )

@@ -228,6 +228,14 @@ def diff_html(r: DiffReport) -> str:
         )
         if r.groups
         else "<p class=\"muted\">no decision changed</p>",
+        "<h3>Every changed prompt</h3>"
+        + _table(
+            ["id", "old", "new", "expected", "preview"],
+            [[_e(c.id), _e(c.old), _e(c.new), _e(c.expected), _e(c.preview)] for c in r.changes],
+            left=5,
+        )
+        if r.changes
+        else "",
         "</section>",
         "<section id=\"regressions\"><h2>Regressions and fixes</h2>",
         _table(

@@ -28,6 +28,19 @@ TRAFFIC = [
 ]
 
 
+class _Sections(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.svgs, self.external = [], 0, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self.ids.append(a["id"])
+        self.svgs += tag == "svg"
+        self.external += [a[k] for k in ("src", "href") if a.get(k)]
+
+
 def _cli(*args, home):
     env = dict(os.environ, HROUTER_HOME=str(home))
     env.pop("HROUTER_LOG_PROMPTS", None)
@@ -157,9 +170,15 @@ def test_diff_reports_changes_and_fails_on_regression(tmp_path):
     assert [x["id"] for x in r["regressions"]] == ["r4"]
     assert [x["id"] for x in r["fixes"]] == ["r2"]
     assert r["has_regressions"] is True
+    assert [(c["id"], c["new"]) for c in r["changes"]] == [
+        ("r2", "coding -> code_agent"), ("r4", "simple -> fast_local"), ("r7", "coding -> code_agent"),
+    ]
     page = html_path.read_text()
-    for section in ("summary", "changes", "regressions", "distribution"):
-        assert f'<section id="{section}">' in page
+    parsed = _Sections()
+    parsed.feed(page)
+    assert parsed.ids == ["summary", "changes", "regressions", "distribution"]
+    assert parsed.svgs == 2 and parsed.external == []
+    assert page.count("clean up the repository layout") == 2  # its group's example and the full list
 
 
 def test_diff_passes_without_regressions(tmp_path):
