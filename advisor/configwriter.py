@@ -148,9 +148,9 @@ def build_catalog(plan: SetupPlan, commands: dict[str, str | None] | None = None
     return {"routing_targets": dict(ROUTING_TARGETS), "safety": SAFETY, "engines": engines}
 
 
-def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082) -> dict:
+def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_urls: dict[str, str] | None = None) -> dict:
     """The proxy config (hrouter serve) whose backends point at the runtime hosting each model."""
-    urls = assign_ports(plan)
+    urls = assign_ports(plan, runtime_urls)
     backends: dict[str, dict] = {}
     for route, url in urls.items():
         choice = plan.choices[route]
@@ -249,12 +249,12 @@ def write_files(files: dict[Path, str], force: bool = False) -> list[Path]:
     return list(files)
 
 
-def write_configs(plan: SetupPlan, catalog_path: Path, proxy_path: Path | None = None, *, force: bool = False, commands: dict | None = None) -> tuple[Path, Path]:
+def write_configs(plan: SetupPlan, catalog_path: Path, proxy_path: Path | None = None, *, force: bool = False, commands: dict | None = None, port: int = 8082, runtime_urls: dict[str, str] | None = None) -> tuple[Path, Path]:
     catalog_path = catalog_path.expanduser().absolute()
     proxy_path = (proxy_path or default_proxy_path(catalog_path)).expanduser().absolute()
     files = {
         catalog_path: render_yaml(build_catalog(plan, commands)),
-        proxy_path: render_yaml(build_proxy(plan, catalog_path)),
+        proxy_path: render_yaml(build_proxy(plan, catalog_path, port, runtime_urls)),
     }
     write_files(files, force=force)
     return catalog_path, proxy_path

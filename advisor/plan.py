@@ -190,18 +190,45 @@ def default_plan(scan: SetupScan, rec: Recommendation, mode: str = "local", home
     return SetupPlan(mode, choices)
 
 
-def assign_ports(plan: SetupPlan) -> dict[str, str]:
-    """route -> base_url, giving each single-model runtime (llama-server, mlx) its own port."""
-    urls, by_model, port = {}, {}, FIRST_SINGLE_MODEL_PORT
+def parse_runtime_urls(values: list[str] | None) -> dict[str, str]:
+    """`NAME=URL` pairs (lmstudio, ollama, llama-server, mlx) for runtimes on other ports or hosts."""
+    from urllib.parse import urlsplit
+
+    urls = {}
+    for value in values or ():
+        name, sep, url = value.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in ("lmstudio", "ollama", "llama-server", "mlx"):
+            raise ValueError(f"--runtime-url {value!r}: expected NAME=URL with NAME one of lmstudio, ollama, llama-server, mlx")
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"--runtime-url {value!r}: {url!r} is not an http(s) URL")
+        urls[name] = url.strip().rstrip("/")
+    return urls
+
+
+def assign_ports(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) -> dict[str, str]:
+    """route -> base_url; each single-model runtime (llama-server, mlx) gets its own port."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    overrides = runtime_urls or {}
+    urls: dict[str, str] = {}
+    by_model: dict[str, str] = {}
+    next_port: dict[str, int] = {}
     for route, choice in plan.choices.items():
         if choice.kind == "skip":
             continue
-        if choice.base_url:
+        if choice.runtime in overrides and choice.runtime in RUNTIME_URL:
+            urls[route] = overrides[choice.runtime]
+        elif choice.base_url:
             urls[route] = choice.base_url
         elif choice.runtime in CHAT_RUNTIMES:
             key = choice.path or choice.model
             if key not in by_model:
-                by_model[key] = f"http://127.0.0.1:{port}/v1"
-                port += 1
+                base = urlsplit(overrides.get(choice.runtime, f"http://127.0.0.1:{FIRST_SINGLE_MODEL_PORT}/v1"))
+                port = next_port.setdefault(base.geturl(), base.port or FIRST_SINGLE_MODEL_PORT)
+                next_port[base.geturl()] = port + 1
+                netloc = f"{base.hostname}:{port}"
+                by_model[key] = urlunsplit((base.scheme, netloc, base.path or "/v1", "", ""))
             urls[route] = by_model[key]
     return urls

@@ -41,7 +41,10 @@ class Wizard:
         out: TextIO | None = None,
         run: Callable[[list[str]], int] | None = None,
         home: Path | None = None,
+        port: int = 8082,
+        runtime_urls: dict[str, str] | None = None,
     ):
+        self.port, self.runtime_urls = port, runtime_urls
         self.scan, self.catalog, self.force, self.home = scan, catalog, force, home
         self.output = Path(output).expanduser().absolute()
         self.proxy_output = Path(proxy_output).expanduser().absolute() if proxy_output else default_proxy_path(self.output)
@@ -130,7 +133,7 @@ class Wizard:
 
     def _confirm_and_write(self, plan: SetupPlan) -> int:
         catalog_text = render_yaml(build_catalog(plan, self.scan.commands))
-        proxy_text = render_yaml(build_proxy(plan, self.output))
+        proxy_text = render_yaml(build_proxy(plan, self.output, self.port, self.runtime_urls))
         self.say()
         self.say(f"--- {self.output} (engine catalog)")
         self.say(catalog_text.rstrip())
@@ -140,7 +143,7 @@ class Wizard:
         if not self.yes_no("Write these two files?"):
             self.say("Nothing was written.")
             return 1
-        write_configs(plan, self.output, self.proxy_output, force=self.force, commands=self.scan.commands)
+        write_configs(plan, self.output, self.proxy_output, force=self.force, commands=self.scan.commands, port=self.port, runtime_urls=self.runtime_urls)
         self.say(f"Wrote {self.output}")
         self.say(f"Wrote {self.proxy_output}")
         downloads = plan.downloads()

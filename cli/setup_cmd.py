@@ -19,6 +19,12 @@ def _common(p: argparse.ArgumentParser, probe: bool = True) -> None:
         p.add_argument("--probe", action="store_true", help="also ask servers on 127.0.0.1:1234, 11434, 8080 for their models")
 
 
+def _writing(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--proxy-output", metavar="FILE", help="proxy config to write (default: beside --output, *.proxy.yaml)")
+    p.add_argument("--port", type=int, default=8082, help="port the proxy will listen on (default: %(default)s)")
+    p.add_argument("--runtime-url", metavar="NAME=URL", action="append", help="where a runtime listens when not on its usual port, e.g. lmstudio=http://127.0.0.1:1235/v1 (repeatable)")
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="setup_command", metavar="SUBCOMMAND")
     scan = sub.add_parser("scan", help="show hardware, models on disk, runtimes and commands")
@@ -30,12 +36,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     wiz = sub.add_parser("wizard", help="choose a model for each route interactively and write the configs")
     _common(wiz)
     wiz.add_argument("--output", metavar="FILE", default="configs/model_router.local.yaml", help="engine catalog to write (default: %(default)s)")
-    wiz.add_argument("--proxy-output", metavar="FILE", help="proxy config to write (default: beside --output, *.proxy.yaml)")
+    _writing(wiz)
     wiz.add_argument("--force", action="store_true", help="allow replacing existing files (you are still asked)")
     write = sub.add_parser("write", help="write the recommended configs without questions")
     _common(write)
     write.add_argument("--output", metavar="FILE", required=True, help="engine catalog to write")
-    write.add_argument("--proxy-output", metavar="FILE", help="proxy config to write (default: beside --output, *.proxy.yaml)")
+    _writing(write)
     write.add_argument("--mode", choices=("local", "hosted", "mixed"), default="local", help="where models run (default: %(default)s)")
     write.add_argument("--force", action="store_true", help="overwrite existing files")
     down = sub.add_parser("download", help="plan (or, with --execute, run) Hugging Face downloads")
@@ -103,13 +109,16 @@ def _write(args) -> int:
     from pathlib import Path
 
     from hrouter.advisor.configwriter import write_configs
-    from hrouter.advisor.plan import default_plan
+    from hrouter.advisor.plan import default_plan, parse_runtime_urls
     from hrouter.advisor.recommend import recommend
 
+    runtime_urls = parse_runtime_urls(args.runtime_url)
     scan, catalog = _scan_and_catalog(args)
     plan = default_plan(scan, recommend(scan, catalog), args.mode)
     proxy = Path(args.proxy_output) if args.proxy_output else None
-    catalog_path, proxy_path = write_configs(plan, Path(args.output), proxy, force=args.force, commands=scan.commands)
+    catalog_path, proxy_path = write_configs(
+        plan, Path(args.output), proxy, force=args.force, commands=scan.commands, port=args.port, runtime_urls=runtime_urls
+    )
     print(f"wrote {catalog_path}")
     print(f"wrote {proxy_path}")
     for route, choice in plan.choices.items():
@@ -121,10 +130,13 @@ def _write(args) -> int:
 
 
 def _wizard(args) -> int:
+    from hrouter.advisor.plan import parse_runtime_urls
     from hrouter.advisor.wizard import Wizard
 
+    runtime_urls = parse_runtime_urls(args.runtime_url)
     scan, catalog = _scan_and_catalog(args)
-    return Wizard(scan, catalog, output=args.output, proxy_output=args.proxy_output, force=args.force).run()
+    wizard = Wizard(scan, catalog, output=args.output, proxy_output=args.proxy_output, force=args.force, port=args.port, runtime_urls=runtime_urls)
+    return wizard.run()
 
 
 def _download(args) -> int:

@@ -137,3 +137,28 @@ def test_yaml_has_no_anchors(tmp_path, small_machine):
     text = render_yaml(build_catalog(plan))
     assert "&id" not in text and "*id" not in text
     assert set(ROUTES) <= set(plan.choices)
+
+
+def test_runtime_urls_move_backends_and_single_model_servers_count_up(fake_home, large_machine, tmp_path):
+    from hrouter.advisor.plan import parse_runtime_urls
+
+    _, plan = plan_for(fake_home, large_machine)
+    urls = parse_runtime_urls(["lmstudio=http://10.0.0.5:1235/v1/", "llama-server=http://127.0.0.1:9000/v1"])
+    proxy = build_proxy(plan, tmp_path / "c.yaml", 9999, urls)
+    assert proxy["proxy"]["port"] == 9999
+    assert proxy["backends"]["code"]["base_url"] == "http://10.0.0.5:1235/v1"
+    assert {proxy["backends"][b]["base_url"] for b in ("fast", "reasoning")} == {"http://127.0.0.1:9000/v1", "http://127.0.0.1:9001/v1"}
+    with pytest.raises(ValueError, match="NAME=URL"):
+        parse_runtime_urls(["vllm=http://x"])
+
+
+def test_probed_servers_supply_the_model_id(fake_home, large_machine):
+    import attrs
+
+    from hrouter.advisor.probe import ServerProbe
+
+    scan = run_scan(home=fake_home, env={}, which=lambda n: None, hardware=large_machine)
+    probed = attrs.evolve(scan, servers=(ServerProbe(1234, "lmstudio", "http://127.0.0.1:1234/v1", True, models=("lmstudio-community/qwen2.5-coder-7b-instruct",)),))
+    plan = default_plan(probed, recommend(probed, load_catalog()), "local", home=fake_home)
+    assert plan.choices["coding"].model == "lmstudio-community/qwen2.5-coder-7b-instruct"
+    assert default_plan(scan, recommend(scan, load_catalog()), "local", home=fake_home).choices["coding"].model == "qwen2.5-coder-7b-instruct"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import stat
@@ -87,9 +86,8 @@ def test_recommendations_follow_the_injected_hardware(machine):
 
 
 def _validate_catalog(path: Path):
-    if importlib.util.find_spec("hrouter.cli.validate_config_cmd"):
-        done = subprocess.run([sys.executable, "-m", "hrouter.cli", "validate-config", "--config", str(path)], capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run([sys.executable, "-m", "hrouter.cli", "validate-config", "--config", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
     from hrouter.engine.catalog import Catalog
 
     return Catalog.from_file(path)
@@ -128,6 +126,8 @@ def test_write_hosted_mode_plugs_into_the_proxy_config(machine):
 
     cfg = load_proxy_config(machine["tmp"] / "p.yaml")
     assert all(b.api_key_env for b in cfg.backends.values())
+    done = hrouter(machine, "validate-proxy-config", "--config", str(machine["tmp"] / "p.yaml"))
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_download_plans_by_default_and_runs_hf_only_when_asked(machine):
@@ -163,6 +163,8 @@ def test_download_without_hf_declines_the_install_safely(machine):
         (["setup", "download", "--route", "teleport"], "unknown route"),
         (["setup", "recommend", "--hardware", "/no/such/file.json"], "cannot read hardware file"),
         (["setup", "recommend", "--catalog", "/no/such/catalog.yaml"], "cannot read model catalog"),
+        (["setup", "write", "--output", "x.yaml", "--runtime-url", "lmstudio"], "expected NAME=URL"),
+        (["setup", "write", "--output", "x.yaml", "--runtime-url", "ollama=ftp://x"], "not an http(s) URL"),
     ],
 )
 def test_bad_input_is_one_clear_line(machine, args, needle):
