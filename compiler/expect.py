@@ -72,6 +72,13 @@ def run_expects(artifact: Artifact, overrides=None) -> list[ExpectResult]:
         return []
     decider = Decider.from_artifact(artifact, overrides=overrides)
     rules = {r.id: r for r in artifact.rules}
+    where = {a.name: a.loc for a in artifact.atoms if a.loc is not None}
+    where.update({d.name: d.loc for d in artifact.derived})
+
+    def located(name: str) -> str:
+        loc = where.get(name)
+        return f"{name} ({loc})" if loc is not None else name
+
     results = []
     for e in artifact.expects:
         passed, outcome = decider.check_expect(e)
@@ -90,7 +97,7 @@ def run_expects(artifact: Artifact, overrides=None) -> list[ExpectResult]:
                 rule_id=rule_id,
                 rule_loc=str(getattr(outcome, "rule_loc", "") or (rule.loc if rule else "")),
                 fired=tuple(fired),
-                features=tuple(sorted(_names(getattr(outcome, "features", ())))),
+                features=tuple(located(n) for n in sorted(_names(getattr(outcome, "features", ())))),
             )
         )
     return results

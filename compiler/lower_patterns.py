@@ -38,6 +38,8 @@ def word_regex(word: ast.Word) -> str:
         raise LoweringError("empty word", word.pos)
     if "*" in text:
         raise LoweringError("'*' may only end a word (a prefix match such as delet*)", word.pos)
+    if len(text) > 1 and text[0] == text[-1] == "'":
+        raise LoweringError(f"{text} keeps its single quotes as part of the word; quote with double quotes", word.pos)
     body = PHRASE_GAP.join(re.escape(part) for part in text.split())
     if word.prefix:
         body += WORD_CHAR + "*"

@@ -39,6 +39,14 @@ _READABLE = {
     "$END": "end of file",
 }
 
+_CHARACTER_HINTS = {
+    "&": " (write `and`)",
+    "|": " (write `or`)",
+    "!": " (write `not`, or `!=` to compare)",
+    "'": ' (strings use double quotes: "...")',
+    "=": " (compare with `==`, `>=`, `<=`)",
+}
+
 _STATEMENT_KEYWORDS = ("include", "set", "targets", "feature", "score", "flag", "safety", "route", "default", "expect")
 
 
@@ -71,7 +79,7 @@ def _syntax_diagnostic(src: SourceText, exc: UnexpectedInput) -> Diagnostic:
         if char == '"':
             message = "unterminated string: a string ends with '\"' on the same line"
         else:
-            message = f"unexpected character {char!r}"
+            message = f"unexpected character {char!r}" + _CHARACTER_HINTS.get(char, "")
     elif isinstance(exc, UnexpectedEOF):
         message = f"unexpected end of file; expected {_readable(set(exc.expected))}"
         if not line:
@@ -88,8 +96,12 @@ def _syntax_diagnostic(src: SourceText, exc: UnexpectedInput) -> Diagnostic:
         else:
             shown = str(token) if len(str(token)) <= 30 else str(token)[:27] + "..."
             message = f"unexpected {shown!r}; expected {_readable(expected)}"
-            if "ARROW" in expected and token.type in ("EQUAL", "COLON"):
+            if token.type == "EQUAL" and "CMP_OP" in expected:
+                message += " (compare with `==`)"
+            elif "ARROW" in expected and token.type in ("EQUAL", "COLON"):
                 message += " (rules read `NAME: condition -> target`)"
+            elif str(token)[:1] in _CHARACTER_HINTS and token.type != "EQUAL":
+                message += _CHARACTER_HINTS[str(token)[:1]]
             elif token.type == "NAME" and "COMMA" in expected:
                 message += " (a comma is missing between list items?)"
             elif token.type in ("WORD", "NAME") and str(token).lower() in ("and", "or") and "ARROW" in expected:

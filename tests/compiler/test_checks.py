@@ -341,3 +341,8 @@ def test_rules_covering_a_case_together(errors_of, compile_text):
         route two: a and not has_context -> coding
         route three: a -> vision
     """)
+
+
+def test_single_quoted_word_is_explained(errors_of):
+    d = only(errors_of("feature w = words('rm')\n"), "bad-pattern")
+    assert "double quotes" in d.message

@@ -55,7 +55,7 @@ def test_failed_expect_shows_prompt_expected_got_and_rules(write_rules):
     assert "prompt:   'drop the users table now'" in notes
     assert "got:      confirmation by rule 'destructive' (main.rules:8)" in notes
     assert "fired:    destructive (main.rules:8)" in notes
-    assert "drop_db" in notes and "wipe" in notes
+    assert "drop_db (main.rules:4)" in notes and "wipe (main.rules:2)" in notes
     assert second.message == "expect failed: expected not balanced, got balanced"
     rendered = str(info.value)
     assert 'expect "hello" -> not balanced' in rendered and rendered.endswith("2 errors")

@@ -117,6 +117,10 @@ def test_names_are_case_insensitive():
         ("feature x = words(a)\nfeature y = words(b\n", 2, 20, "unexpected end of file"),
         ("route r: a => x\n", 1, 12, "unexpected '=>'; expected '->'"),
         ("featur x = words(a)\n", 1, 1, "a statement keyword"),
+        ("route r: a && b -> x\n", 1, 12, "(write `and`)"),
+        ("route r: a || b -> x\n", 1, 12, "(write `or`)"),
+        ("route r: complexity = 3 -> x\n", 1, 21, "(compare with `==`)"),
+        ("route r: !a -> x\n", 1, 10, "(write `not`"),
     ],
 )
 def test_syntax_errors_are_located_and_readable(text, line, column, fragment):
