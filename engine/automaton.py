@@ -3,8 +3,11 @@
 Built once from an artifact. A scan of one text is one ``Set.Match`` (linear in the text, every
 pattern at once) followed by OR-ing a precomputed atom mask per matched pattern; the masks are
 per scope, so the same automaton serves the latest message, the assistant's reply and the
-history. Numeric atoms (prompt length buckets) come from ``len()`` through a precomputed
-breakpoint table, so they cost one bisect whatever their number.
+history. Numeric atoms on length come from ``len()`` through a precomputed breakpoint table
+(one bisect whatever their number). Word counts come from the same RE2 pass: the set also holds
+internal anchored patterns "at least t words" whose bits live above the atoms and derived
+features in the key, and are turned into word-count atoms (and ``empty_prompt``) only when the
+decision for a key is first computed. So the hot path never splits a prompt in Python.
 """
 
 from __future__ import annotations
@@ -40,14 +43,50 @@ def _tokens(chars: int) -> int:
     return -(-chars // 4)
 
 
+# Exactly the characters str.isspace() (and so str.split()) treats as white space.
+_WS = r"\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+#: Word thresholds up to this are counted by RE2; a rule set with a larger one counts in Python.
+MAX_RE2_WORDS = 200
+
+
+def at_least_words(t: int) -> str:
+    """RE2 for "the text has at least t (>= 1) white-space separated words"."""
+    body = f"(?:[^{_WS}]+[{_WS}]+){{{t - 1}}}" if t > 1 else ""
+    return f"\\A[{_WS}]*{body}[^{_WS}]"
+
+
 class Automaton:
     def __init__(self, artifact: Artifact) -> None:
         self.bit = {atom.name: 1 << i for i, atom in enumerate(artifact.atoms)}
         if len(self.bit) != len(artifact.atoms):
             raise AutomatonError("artifact lists an atom twice")
         self.patterns = artifact.patterns
-        self._set = self._build_set(artifact)
-        masks = {scope: [0] * len(artifact.patterns) for scope in ("message", "assistant", "history")}
+        self.builtin = {name: self.bit.get(name, 0) for name in BUILTIN_ATOMS}
+        self.empty_bit = self.builtin["empty_prompt"]
+        length_atoms, word_atoms = self._numeric_atoms(artifact)
+        self._build_length_table(length_atoms)
+        # Internal "at least t words" facts, above every atom and derived feature bit.
+        self._shift = len(artifact.atoms) + len(artifact.derived)
+        self._atom_mask = (1 << self._shift) - 1
+        points = {1}  # "at least one word" is the opposite of empty_prompt
+        for _, _, value, _ in word_atoms:
+            points.update(p for p in (value, value + 1) if p >= 1)
+        self._thresholds = sorted(points)
+        self._python_words = self._thresholds[-1] > MAX_RE2_WORDS
+        if self._python_words:
+            self._thresholds = [1]  # RE2 only decides empty; counts are taken in Python
+            self._word_atoms = tuple(word_atoms)
+            self._word_cap = max(value for _, _, value, _ in word_atoms) + 1
+        self._word_bits = tuple(
+            self._count_bits(word_atoms, (self._thresholds[b - 1] if b else 0)) | (0 if b else self.empty_bit)
+            for b in range(len(self._thresholds) + 1)
+        )
+        internal = [at_least_words(t) for t in self._thresholds]
+        self._set = self._build_set(artifact, internal)
+        n = len(artifact.patterns)
+        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history")}
+        for j in range(len(internal)):
+            masks["message"][n + j] = 1 << (self._shift + j)
         feature_patterns: dict[str, list[int]] = {}
         for index, pattern in enumerate(artifact.patterns):
             feature_patterns.setdefault(pattern.feature, []).append(index)
@@ -60,19 +99,27 @@ class Automaton:
             for index in indexes:
                 masks[atom.scope][index] |= self.bit[atom.name]
         self.message_masks = tuple(masks["message"])
-        self._message_mask_of = self.message_masks.__getitem__
         self.assistant_masks = tuple(masks["assistant"])
         self.history_masks = tuple(masks["history"])
+        self._message_mask_of = self.message_masks.__getitem__
         self.scans_assistant = any(self.assistant_masks)
         self.scans_history = any(self.history_masks)
-        self.builtin = {name: self.bit.get(name, 0) for name in BUILTIN_ATOMS}
-        self.empty_bit = self.builtin["empty_prompt"]
-        self._build_measures(artifact)
 
     @staticmethod
-    def _build_set(artifact: Artifact):
-        if not artifact.patterns:
-            return None
+    def _numeric_atoms(artifact: Artifact):
+        length_atoms, word_atoms = [], []
+        for atom in artifact.atoms:
+            if atom.kind != "numeric":
+                continue
+            compare = _OPS.get(atom.op or "")
+            if compare is None or atom.measure not in ("chars", "tokens", "words") or type(atom.value) is not int:
+                raise AutomatonError(f"numeric atom {atom.name!r} is malformed")
+            entry = (atom.measure, compare, atom.value, 1 << artifact.atoms.index(atom))
+            (word_atoms if atom.measure == "words" else length_atoms).append(entry)
+        return length_atoms, word_atoms
+
+    @staticmethod
+    def _build_set(artifact: Artifact, internal: list[str]):
         options = re2.Options()
         options.max_mem = MAX_MEM
         options.never_capture = True
@@ -82,6 +129,8 @@ class Automaton:
                 regex_set.Add(pattern.regex)
             except Exception as exc:
                 raise AutomatonError(f"{pattern.loc}: RE2 rejects pattern {pattern.regex!r}: {exc}") from None
+        for regex in internal:
+            regex_set.Add(regex)
         try:
             regex_set.Compile()
         except Exception as exc:
@@ -89,17 +138,7 @@ class Automaton:
         # The wrapper's Match encodes and converts; the inner object takes bytes directly.
         return getattr(regex_set, "_set", None) or regex_set
 
-    def _build_measures(self, artifact: Artifact) -> None:
-        length_atoms = []  # (measure, compare, value, bit) for chars and tokens
-        word_atoms = []
-        for atom in artifact.atoms:
-            if atom.kind != "numeric":
-                continue
-            compare = _OPS.get(atom.op or "")
-            if compare is None or atom.measure not in ("chars", "tokens", "words") or atom.value is None:
-                raise AutomatonError(f"numeric atom {atom.name!r} is malformed")
-            entry = (atom.measure, compare, atom.value, self.bit[atom.name])
-            (word_atoms if atom.measure == "words" else length_atoms).append(entry)
+    def _build_length_table(self, length_atoms) -> None:
         # Every predicate on chars or tokens = ceil(chars / 4) is constant between breakpoints,
         # so the bits for any length are found with one bisect.
         points = {0}
@@ -110,16 +149,6 @@ class Automaton:
                 points.update((4 * (value - 1) + 1, 4 * value + 1))
         self._breaks = sorted(p for p in points if p >= 0)
         self._bucket_bits = tuple(self._length_bits(length_atoms, p) for p in self._breaks)
-        # Word counts only matter up to one past the largest threshold, and split(None, k)
-        # stops after k words: a 1 MB prompt is not split into 150,000 strings. A count of 0
-        # is exactly "empty or whitespace only", so empty_prompt rides on the same lookup.
-        # split(None, k) returns min(words, k + 1) items: exact up to the largest threshold
-        # plus one, and a single "more than that" bucket after it.
-        self._word_k = max(0, max((value for _, _, value, _ in word_atoms), default=-1) + 1)
-        self._word_bits = tuple(
-            self._count_bits(word_atoms, count) | (self.empty_bit if count == 0 else 0)
-            for count in range(self._word_k + 2)
-        )
 
     @staticmethod
     def _count_bits(atoms, words: int) -> int:
@@ -137,41 +166,52 @@ class Automaton:
                 bits |= bit
         return bits
 
+    # -- scanning ------------------------------------------------------------------------------
+
     def match(self, text: str) -> list[int]:
-        """Indexes of the patterns that match ``text`` (already normalised)."""
-        if self._set is None:
-            return []
-        return self._set.Match(text.encode("utf-8")) or []
+        """Indexes of the rule patterns that match ``text`` (already normalised)."""
+        n = len(self.patterns)
+        return [i for i in self._set.Match(text.encode("utf-8")) or () if i < n]
 
     def scan(self, text: str, masks: tuple[int, ...]) -> int:
-        if self._set is None:
-            return 0
         matched = self._set.Match(text.encode("utf-8"))
         return reduce(operator.or_, map(masks.__getitem__, matched)) if matched else 0
 
-    def word_bucket(self, text: str) -> int:
-        """min(word count, k + 1), looking at a short prefix first: a prefix that already holds
-        k + 1 words settles it without copying the rest of a long prompt."""
-        k = self._word_k
-        if len(text) > 4096:
-            head = text[:4096].split(None, k)
-            if len(head) > k:
-                return k + 1
-        return len(text.split(None, k))
+    def message_key(self, text: str) -> tuple[int, ...]:
+        """The cheapest exact key for the latest user message: the matched pattern indexes
+        followed by the length bucket (and, for huge word thresholds, the capped word count).
+        OR-ing masks into big integers costs more than the scan itself on short prompts, so
+        ``route_fast`` memoises on this tuple and builds bits (``key_bits``) only on a miss."""
+        matched = self._set.Match(text.encode("utf-8")) or []
+        matched.append(bisect_right(self._breaks, len(text)) - 1)
+        if self._python_words:
+            cap = self._word_cap
+            matched.append(min(len(text.split(None, cap)), cap))
+        return tuple(matched)
 
-    def measure_bits(self, text: str) -> int:
-        """Numeric atoms and ``empty_prompt`` for the latest user message."""
-        return self._bucket_bits[bisect_right(self._breaks, len(text)) - 1] | self._word_bits[self.word_bucket(text)]
+    def key_bits(self, key: tuple[int, ...]) -> int:
+        if self._python_words:
+            *matched, bucket, words = key
+            extra = words << (self._shift + 1)
+        else:
+            *matched, bucket = key
+            extra = 0
+        bits = self._bucket_bits[bucket] | extra
+        for index in matched:
+            bits |= self.message_masks[index]
+        return bits
 
     def message_bits(self, text: str) -> int:
-        """Everything the latest user message sets: lexical, numeric and empty_prompt bits."""
-        if len(text) <= 4096:  # the common case, without a call
-            words = len(text.split(None, self._word_k))
-        else:
-            words = self.word_bucket(text)
-        bits = self._bucket_bits[bisect_right(self._breaks, len(text)) - 1] | self._word_bits[words]
-        if self._set is not None:
-            matched = self._set.Match(text.encode("utf-8"))
-            if matched:
-                bits |= reduce(operator.or_, map(self._message_mask_of, matched))
-        return bits
+        """Lexical and length bits of the latest user message, plus internal word-count facts
+        (``atom_bits`` turns those into atoms)."""
+        return self.key_bits(self.message_key(text))
+
+    def atom_bits(self, key: int) -> int:
+        """The atoms a memo key stands for (run once per distinct key, off the hot path)."""
+        facts = key >> self._shift
+        atoms = key & self._atom_mask
+        if self._python_words:
+            words = facts >> 1
+            empty = self.empty_bit if not facts & 1 else 0
+            return atoms | empty | self._count_bits(self._word_atoms, words)
+        return atoms | self._word_bits[facts.bit_count()]

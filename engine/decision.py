@@ -95,7 +95,7 @@ class Decider:
     def outcome(self, bits: int) -> Outcome:
         found = self.table.get(bits)
         if found is None:
-            found = self.table.put(bits, self.program.run(bits))
+            found = self.table.put(bits, self.program.run(self.automaton.atom_bits(bits)))
         return found
 
     def decide(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> Outcome:
@@ -127,7 +127,7 @@ class Decider:
         outcome = self.outcome(bits)
         atom_names = {a.name for a in self.artifact.atoms}
         overridden = []
-        expanded = self.program.expand(bits)
+        expanded = self.program.expand(self.automaton.atom_bits(bits))
         for rule, cond in self.program.rules:
             if rule.kind == "safety" and rule.override and self.program.overrides[rule.override]:
                 if cond(expanded, dict(outcome.scores)):

@@ -72,8 +72,11 @@ class ModelRouter:
         self.artifact_hash = artifact.source_hash
         self.resolver = Resolver(catalog)
         self._automaton = self.decider.automaton
-        self._fast = BoundedTable[str](table_size)  # bits -> engine, for calls without hints
+        self._message_key = self._automaton.message_key
+        self._fast = BoundedTable[str](table_size)  # scan key -> engine, string prompts without hints
         self._fast_get = self._fast.get
+        self._conv = BoundedTable[str](table_size)  # bits -> engine, conversations without hints
+        self._conv_get = self._conv.get
         self._hinted = BoundedTable[str](table_size)  # (bits, hints) -> engine
         self._receipts = BoundedTable[RoutingDecision](table_size)
         b = self._automaton.builtin
@@ -95,12 +98,17 @@ class ModelRouter:
         try:
             if hints is None:
                 if type(prompt) is str:
-                    bits = self._automaton.message_bits(prompt if prompt.isascii() else normalize(prompt))
-                else:
-                    bits = self.decider.bits(prompt)
-                engine = self._fast_get(bits)
+                    # Memoised on the scan's raw result: one Set.Match and one dict lookup.
+                    key = self._message_key(prompt if prompt.isascii() else normalize(prompt))
+                    engine = self._fast_get(key)
+                    if engine is None:
+                        bits = self._automaton.key_bits(key)
+                        engine = self._fast.put(key, self._select(bits, NO_HINTS)[1].engine)
+                    return engine
+                bits = self.decider.bits(prompt)
+                engine = self._conv_get(bits)
                 if engine is None:
-                    engine = self._fast.put(bits, self._select(bits, NO_HINTS)[1].engine)
+                    engine = self._conv.put(bits, self._select(bits, NO_HINTS)[1].engine)
                 return engine
             try:
                 h = self._hints(hints)
