@@ -232,3 +232,36 @@ def assign_ports(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) ->
                 by_model[key] = urlunsplit((base.scheme, netloc, base.path or "/v1", "", ""))
             urls[route] = by_model[key]
     return urls
+
+
+def _weights_file(choice: Choice) -> str:
+    path = Path(choice.path or "")
+    if path.suffix == ".gguf":
+        return str(path)
+    if choice.kind == "download":
+        pattern = choice.include[0] if choice.include else "*.gguf"
+        return str(path / pattern)
+    found = next(iter(sorted(path.glob("snapshots/*/*.gguf"))), None)  # a Hugging Face cache repo
+    return str(found or path)
+
+
+def start_hints(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) -> list[str]:
+    """How to start each runtime the written proxy config points at (hrouter never starts them)."""
+    from urllib.parse import urlsplit
+
+    urls = assign_ports(plan, runtime_urls)
+    hints: dict[str, str] = {}
+    for route, choice in plan.choices.items():
+        url = urls.get(route)
+        if not url:
+            continue
+        if choice.runtime == "lmstudio":
+            hints.setdefault("lmstudio", f"LM Studio: start its server (`lms server start`) so {url} answers")
+        elif choice.runtime == "ollama":
+            hints.setdefault("ollama", f"Ollama: `ollama serve` (listens on {url})")
+        elif choice.runtime == "llama-server":
+            port = urlsplit(url).port
+            hints.setdefault(url, f"llama.cpp: `llama-server -m {_weights_file(choice)} --port {port}`")
+        elif choice.runtime == "mlx":
+            hints.setdefault(url, f"MLX: `mlx_lm.server --model {choice.path} --port {urlsplit(url).port}`")
+    return list(hints.values())

@@ -17,7 +17,7 @@ from hrouter.advisor.catalog import ModelCatalog
 from hrouter.advisor.commands import hf_command
 from hrouter.advisor.configwriter import build_catalog, build_proxy, default_proxy_path, render_yaml, write_configs
 from hrouter.advisor.download import PIP_INSTALL
-from hrouter.advisor.plan import MODE_TITLE, MODES, SetupPlan, route_choices
+from hrouter.advisor.plan import MODE_TITLE, MODES, SetupPlan, route_choices, start_hints
 from hrouter.advisor.recommend import recommend
 from hrouter.advisor.render import hardware_lines
 from hrouter.advisor.routes import ROUTE_ENGINE, ROUTE_TITLE, ROUTES
@@ -151,6 +151,11 @@ class Wizard:
             self.say("Models to download (nothing has been downloaded yet):")
             for repo_id, size in {c.repo_id: c.size_gb for _, c in downloads}.items():
                 self.say(f"  hrouter setup download --repo-id {repo_id} --execute   # {size:g} GB")
+        hints = start_hints(plan, self.runtime_urls)
+        if hints:
+            self.say("Model servers the proxy will forward to (start them before hrouter serve):")
+            for hint in hints:
+                self.say(f"  {hint}")
         self.say(f"Next: hrouter validate-config --config {self.output}")
         self.say(f"      hrouter serve --config {self.proxy_output}")
         return 0

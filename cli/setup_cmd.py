@@ -109,7 +109,7 @@ def _write(args) -> int:
     from pathlib import Path
 
     from hrouter.advisor.configwriter import write_configs
-    from hrouter.advisor.plan import default_plan, parse_runtime_urls
+    from hrouter.advisor.plan import default_plan, parse_runtime_urls, start_hints
     from hrouter.advisor.recommend import recommend
 
     runtime_urls = parse_runtime_urls(args.runtime_url)
@@ -125,6 +125,11 @@ def _write(args) -> int:
         print(f"  {route:<17} {choice.label}")
     if plan.downloads():
         print("Models still to download: hrouter setup download (add --execute to run it)")
+    hints = start_hints(plan, runtime_urls)
+    if hints:
+        print("Model servers the proxy will forward to (start them before hrouter serve):")
+        for hint in hints:
+            print(f"  {hint}")
     print(f"Next: hrouter validate-config --config {catalog_path} && hrouter serve --config {proxy_path}")
     return 0
 

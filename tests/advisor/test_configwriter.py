@@ -162,3 +162,15 @@ def test_probed_servers_supply_the_model_id(fake_home, large_machine):
     plan = default_plan(probed, recommend(probed, load_catalog()), "local", home=fake_home)
     assert plan.choices["coding"].model == "lmstudio-community/qwen2.5-coder-7b-instruct"
     assert default_plan(scan, recommend(scan, load_catalog()), "local", home=fake_home).choices["coding"].model == "qwen2.5-coder-7b-instruct"
+
+
+def test_start_hints_name_each_runtime_and_llama_server_port(fake_home, large_machine):
+    from hrouter.advisor.plan import start_hints
+
+    _, plan = plan_for(fake_home, large_machine)
+    hints = start_hints(plan)
+    assert any(h.startswith("LM Studio") and "http://127.0.0.1:1234/v1" in h for h in hints)
+    llama = sorted(h for h in hints if h.startswith("llama.cpp"))
+    assert len(llama) == 2
+    assert any("phi-3.5-mini-instruct-Q4_K_M.gguf --port 8080" in h for h in llama)
+    assert any("snapshots/0123abcd/DeepSeek-R1-Distill-Qwen-32B-Q4_K_M.gguf --port 8081" in h for h in llama)
