@@ -115,3 +115,28 @@ def test_messages_measure_the_latest_user_turn_and_drop_attachment_bytes():
     assert [m["role"] for m in kept] == ["system", "user", "assistant", "user"]
     fields = prompt_fields(messages, CAPTURE_OFF)
     assert fields["prompt_chars"] == len("what is in this picture?")
+
+
+# -- property: whatever surrounds them, these shapes never survive into a preview ----------------
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = st.lists(st.sampled_from(["please", "the", "deploy", "key", "is", "mail", "me", "at", "call", "id", "ok"]),
+                  max_size=8).map(" ".join)
+_SECRETS = st.one_of(
+    st.from_regex(r"\A[a-z][a-z0-9.]{0,10}@[a-z]{2,10}\.(com|org|io|co\.uk)\Z"),
+    st.from_regex(r"\Ask-[A-Za-z0-9]{20,40}\Z"),
+    st.from_regex(r"\Aghp_[A-Za-z0-9]{20,36}\Z"),
+    st.from_regex(r"\A[1-9][0-9]{7,15}\Z"),
+    st.from_regex(r"\A(?:password|api_key|token)=[A-Za-z0-9!$%]{6,20}\Z").map(lambda s: (s, s.split("=", 1)[1])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=_WORDS, secret=_SECRETS, after=_WORDS)
+def test_secret_shapes_never_reach_the_preview(before, secret, after):
+    text, needle = secret if isinstance(secret, tuple) else (secret, secret)
+    assume(needle not in before and needle not in after)
+    out = preview(f"{before} {text} {after}".strip())
+    assert needle not in out
