@@ -93,7 +93,7 @@ def load(path: str | os.PathLike[str]) -> LoadResult:
         rel = rel_of(file_abs)
         try:
             raw = file_abs.read_bytes()
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8-sig")  # an editor's byte order mark is not a syntax error
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if via is None:

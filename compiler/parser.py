@@ -118,6 +118,10 @@ def parse(text: str, file: str, display_path: str | None = None) -> tuple[ast.Ru
         return None, [_syntax_diagnostic(src, exc)]
     try:
         statements = ToAst(file).transform(tree)
+    except RecursionError:
+        return None, [src.diagnostic("syntax", "expression nested too deeply", 1, 1)]
     except VisitError as exc:  # a bug in the transformer, not in the user's rules
+        if isinstance(exc.orig_exc, RecursionError):
+            return None, [src.diagnostic("syntax", "expression nested too deeply", 1, 1)]
         raise exc.orig_exc from None
     return ast.RulesFile(file, statements), []
