@@ -17,7 +17,7 @@ from hrouter.advisor.catalog import ModelCatalog
 from hrouter.advisor.commands import hf_command
 from hrouter.advisor.configwriter import build_catalog, build_proxy, default_proxy_path, render_yaml, write_configs
 from hrouter.advisor.download import PIP_INSTALL
-from hrouter.advisor.plan import MODE_TITLE, MODES, SetupPlan, route_choices, start_hints
+from hrouter.advisor.plan import MODE_TITLE, MODES, SetupPlan, default_plan, route_choices, start_hints
 from hrouter.advisor.recommend import recommend
 from hrouter.advisor.render import hardware_lines
 from hrouter.advisor.routes import ROUTE_ENGINE, ROUTE_TITLE, ROUTES
@@ -103,14 +103,18 @@ class Wizard:
         self.say()
         self._offer_hf(rec)
         mode = self._ask_mode()
+        recommended = default_plan(self.scan, rec, mode, self.home).choices
         choices = {}
         for route in ROUTES:
             options = route_choices(self.scan, rec, route, mode, self.home)
+            # Enter takes what `setup write` would pick (a model on disk that does not fit is
+            # listed first but not suggested).
+            default = options.index(recommended[route]) + 1 if recommended[route] in options else 1
             self.say()
             self.say(f"Route {route}: {ROUTE_TITLE[route]} (engine {ROUTE_ENGINE[route]})")
             for i, option in enumerate(options, 1):
                 self.say(f"  {i}. {option.label}")
-            choices[route] = options[self.pick("Choice", len(options)) - 1]
+            choices[route] = options[self.pick("Choice", len(options), default) - 1]
         plan = SetupPlan(mode, choices)
         return self._confirm_and_write(plan)
 

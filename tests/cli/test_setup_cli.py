@@ -176,3 +176,11 @@ def test_setup_without_a_subcommand_shows_help(machine):
     assert result.returncode == 2
     for name in ("scan", "recommend", "wizard", "write", "download"):
         assert name in result.stdout
+
+
+def test_probe_only_asks_the_usual_loopback_ports(machine):
+    result = hrouter(machine, "setup", "scan", "--json", "--probe")
+    assert result.returncode == 0, result.stderr
+    servers = json.loads(result.stdout)["servers"]
+    assert [(s["port"], s["runtime"]) for s in servers] == [(1234, "lmstudio"), (11434, "ollama"), (8080, "llama-server")]
+    assert all(s["base_url"] == f"http://127.0.0.1:{s['port']}/v1" for s in servers)
