@@ -139,8 +139,12 @@ def scan_hardware(disk_path: str = "~", ops: HostOps | None = None) -> Hardware:
     ops = ops or HostOps()
     system = ops.system() or "unknown"
     arch = ops.machine() or "unknown"
+    apple_silicon = False
     if system == "Darwin":
         total, available = _darwin_memory(ops)
+        # An x86_64 Python under Rosetta still runs on Apple Silicon; sysctl tells.
+        translated = (ops.run(["sysctl", "-n", "sysctl.proc_translated"]) or "").strip() == "1"
+        apple_silicon = arch in ("arm64", "aarch64") or translated
     else:
         total, available = _meminfo(ops.read_text("/proc/meminfo") or "")
     return Hardware(
@@ -149,7 +153,7 @@ def scan_hardware(disk_path: str = "~", ops: HostOps | None = None) -> Hardware:
         cpu_cores=ops.cpu_count() or 1,
         ram_total_gb=total,
         ram_available_gb=available,
-        apple_silicon=system == "Darwin" and arch in ("arm64", "aarch64"),
+        apple_silicon=apple_silicon,
         disk_path=disk_path,
         disk_free_gb=ops.disk_free_gb(disk_path),
         gpus=_nvidia(ops),

@@ -41,6 +41,14 @@ def test_apple_silicon_memory_from_sysctl_and_vm_stat():
     assert hw.memory_budget_gb == pytest.approx(44.8)
 
 
+def test_rosetta_python_still_sees_apple_silicon():
+    outputs = {("sysctl", "-n", "hw.memsize"): f"{16 * GIB}", ("sysctl", "-n", "sysctl.proc_translated"): "1\n"}
+    ops = linux_ops(system=lambda: "Darwin", machine=lambda: "x86_64", run=lambda argv: outputs.get(tuple(argv)))
+    assert scan_hardware("~", ops).apple_silicon
+    intel = linux_ops(system=lambda: "Darwin", machine=lambda: "x86_64", run=lambda argv: "0\n" if "sysctl.proc_translated" in argv else None)
+    assert not scan_hardware("~", intel).apple_silicon
+
+
 def test_nvidia_gpus_are_read_only_when_nvidia_smi_exists():
     calls = []
 
