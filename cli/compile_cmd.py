@@ -34,12 +34,15 @@ def run(args: argparse.Namespace) -> int:
 
     rules = args.rules if args.rules else default_rules_dir()
     start = time.perf_counter()
+    warnings: list = []
     try:
-        artifact = compile_rules(rules, check_expects=not args.no_expects)
+        artifact = compile_rules(rules, check_expects=not args.no_expects, warnings=warnings)
     except RulesError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - start
+    for warning in warnings:
+        print(warning.render(), file=sys.stderr)
     try:
         write_artifact(artifact, args.output)
     except OSError as exc:
@@ -50,5 +53,6 @@ def run(args: argparse.Namespace) -> int:
         f"compiled {rules} -> {args.output}: {len(artifact.patterns)} patterns, {features} features, "
         f"{len(artifact.rules)} rules, {len(artifact.expects)} expects, "
         f"hash {artifact.source_hash[:12]}, {elapsed * 1000:.0f} ms"
+        + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else "")
     )
     return 0

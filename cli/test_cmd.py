@@ -21,11 +21,15 @@ def run(args: argparse.Namespace) -> int:
     from hrouter.compiler.loader import load
 
     rules = args.rules if args.rules else default_rules_dir()
+    warnings: list = []
     try:
-        artifact = compile_rules(rules, check_expects=False)
+        artifact = compile_rules(rules, check_expects=False, warnings=warnings)
     except RulesError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
+    if not args.quiet:
+        for warning in warnings:
+            print(warning.render(), file=sys.stderr)
     if not decider_available():
         print("hrouter test: this build has no decision engine (hrouter.engine.decision) to run expects", file=sys.stderr)
         return 2

@@ -189,8 +189,6 @@ def check_rules(sym: Symbols) -> list[Diagnostic]:
             out.append(sym.load.diag("safety-target", f"a safety rule routes to confirmation, not '{r.target.name}'", r.target.pos))
         if r.override is not None and r.override.name not in OVERRIDE_SWITCHES:
             out.append(sym.load.diag("unknown-switch", f"unknown override switch '{r.override.name}'{_hint(r.override.name, OVERRIDE_SWITCHES)}; switches: {', '.join(OVERRIDE_SWITCHES)}", r.override.pos))
-    if sym.rules and "confirmation" not in sym.targets and sym.targets and any(r.kind == "safety" for r in sym.rules):
-        pass  # reported per rule as an unknown target
     defaults = [r for r in sym.rules if r.kind == "default"]
     if not defaults:
         last = sym.load.files[0].rel if sym.load.files else "main.rules"
@@ -223,6 +221,22 @@ def check_expects(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
+def check_unused(sym: Symbols) -> list[Diagnostic]:
+    """Warnings, not errors: a feature nothing uses is often a typo elsewhere or a leftover."""
+    used: set[str] = set()
+    for _ctx, expr in conditions(sym):
+        used.update(n.name for n in walk(expr) if isinstance(n, ast.Ref))
+    for f in sym.features.values():
+        b = f.body
+        operands = [b.a, b.b] if isinstance(b, ast.Near) else [b.a] if isinstance(b, ast.NextNot) else []
+        used.update(op.name for op in operands if isinstance(op, ast.Ident))
+    return [
+        sym.load.diag("unused", f"feature '{name}' is never used", f.name.pos, severity="warning")
+        for name, f in sym.features.items()
+        if name not in used
+    ]
+
+
 def check_reachability(sym: Symbols) -> list[Diagnostic]:
     return [sym.load.diag("unreachable", message, pos) for pos, message in unreachable_rules(sym)]
 
@@ -236,15 +250,21 @@ STAGES: tuple[tuple[str, Check, bool], ...] = (
     ("scores-and-flags", check_scores_and_flags, False),
     ("rules", check_rules, False),
     ("expects", check_expects, False),
+    ("unused", check_unused, False),  # warnings only
     ("cycles", check_cycles, True),  # needs every name resolved
     ("reachability", check_reachability, True),  # inlines derived features: needs no cycles
 )
 
 
+def errors(diagnostics) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity == "error"]
+
+
 def run_checks(sym: Symbols) -> list[Diagnostic]:
+    """Errors and warnings of every stage that can run."""
     found: list[Diagnostic] = []
     for _name, check, needs_clean in STAGES:
-        if needs_clean and found:
+        if needs_clean and errors(found):
             break
         found.extend(check(sym))
     return found

@@ -12,7 +12,7 @@ import re2
 
 from hrouter import __version__
 from hrouter.compiler import ast
-from hrouter.compiler.check import run_checks
+from hrouter.compiler.check import errors, run_checks
 from hrouter.compiler.diagnostics import Diagnostic, RulesError
 from hrouter.compiler.expect import run_expects
 from hrouter.compiler.loader import load, source_hash
@@ -78,7 +78,8 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
 
 
 def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnostic], Symbols | None]:
-    """Everything but the expect check: (artifact or None, diagnostics, symbols)."""
+    """Everything but the expect check: (artifact, or None on errors; diagnostics including
+    warnings; symbols)."""
     loaded = load(path)
     if loaded.diagnostics:
         return None, loaded.diagnostics, None
@@ -86,7 +87,7 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
     diags = run_checks(sym)
     patterns, pattern_diags = lower_patterns(sym)
     diags.extend(pattern_diags)
-    if diags:
+    if errors(diags):
         return None, diags, sym
     prog = ProgramLowering(sym)
     derived, scores, flags, rules = prog.derived(), prog.scores(), prog.flags(), prog.rules()
@@ -107,18 +108,23 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
         expects=tuple(prog.expects()),
         compiler_version=COMPILER_VERSION,
     )
-    return artifact, [], sym
+    return artifact, diags, sym
 
 
-def compile_rules(path: str | os.PathLike[str], *, check_expects: bool = True) -> Artifact:
+def compile_rules(
+    path: str | os.PathLike[str], *, check_expects: bool = True, warnings: list[Diagnostic] | None = None
+) -> Artifact:
     """Compile a rules folder (entry file `main.rules`) or one `.rules` file into an artifact.
 
     Raises `RulesError` with every diagnostic found. With `check_expects`, every `expect` line
     is run through the engine's decision program (when the engine provides one) and a failed
-    expectation is an error too."""
+    expectation is an error too. Warnings (such as an unused feature) do not stop compiling;
+    pass a list as `warnings` to receive them."""
     artifact, diags, sym = build(path)
     if artifact is None:
-        raise RulesError(diags)
+        raise RulesError(errors(diags))
+    if warnings is not None:
+        warnings.extend(sorted((d for d in diags if d.severity == "warning"), key=Diagnostic.sort_key))
     if check_expects:
         failures = [f for f in run_expects(artifact) if not f.passed]
         if failures:

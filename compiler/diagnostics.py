@@ -30,13 +30,15 @@ class Diagnostic:
     location: SourceLocation
     source_line: str = ""
     notes: tuple[str, ...] = ()  # extra lines shown under the caret (e.g. an expect's details)
+    severity: str = "error"  # or "warning": reported, but the rule set still compiles
 
     def sort_key(self) -> tuple:
         loc = self.location
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
     def render(self) -> str:
-        parts = [f"{self.location}: {self.message}"]
+        label = "warning: " if self.severity == "warning" else ""
+        parts = [f"{self.location}: {label}{self.message}"]
         if self.source_line:
             text = self.source_line.rstrip("\n").expandtabs(1)
             parts.append(f"    {text}")
@@ -79,5 +81,7 @@ class SourceText:
             return self.lines[lineno - 1]
         return ""
 
-    def diagnostic(self, code: str, message: str, line: int, column: int, notes: tuple[str, ...] = ()) -> Diagnostic:
-        return Diagnostic(code, message, SourceLocation(self.display_path, line, column), self.line(line), notes)
+    def diagnostic(
+        self, code: str, message: str, line: int, column: int, notes: tuple[str, ...] = (), severity: str = "error"
+    ) -> Diagnostic:
+        return Diagnostic(code, message, SourceLocation(self.display_path, line, column), self.line(line), notes, severity)

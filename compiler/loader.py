@@ -39,11 +39,13 @@ class LoadResult:
     diagnostics: list[Diagnostic]
     sources: dict[str, SourceText]  # rel -> text, to render diagnostics
 
-    def diag(self, code: str, message: str, pos: ast.Pos, notes: tuple[str, ...] = ()) -> Diagnostic:
+    def diag(
+        self, code: str, message: str, pos: ast.Pos, notes: tuple[str, ...] = (), severity: str = "error"
+    ) -> Diagnostic:
         src = self.sources.get(pos.file)
         if src is None:
-            return Diagnostic(code, message, SourceLocation(pos.file, pos.line, pos.column), "", notes)
-        return src.diagnostic(code, message, pos.line, pos.column, notes)
+            return Diagnostic(code, message, SourceLocation(pos.file, pos.line, pos.column), "", notes, severity)
+        return src.diagnostic(code, message, pos.line, pos.column, notes, severity)
 
 
 def source_hash(files: list[tuple[str, str]]) -> str:

@@ -57,3 +57,11 @@ def test_compile_missing_folder(tmp_path):
     proc = run("compile", str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 1
     assert "no such rules file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_warnings_go_to_stderr_and_do_not_fail(tmp_path):
+    (tmp_path / "main.rules").write_text(GOOD + "feature spare = words(spare)\n")
+    proc = run("compile", str(tmp_path), "--no-expects", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "main.rules:7:9: warning: feature 'spare' is never used" in proc.stderr
+    assert proc.stdout.rstrip().endswith(", 1 warning")

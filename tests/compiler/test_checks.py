@@ -346,3 +346,18 @@ def test_rules_covering_a_case_together(errors_of, compile_text):
 def test_single_quoted_word_is_explained(errors_of):
     d = only(errors_of("feature w = words('rm')\n"), "bad-pattern")
     assert "double quotes" in d.message
+
+
+def test_unused_feature_is_a_warning(compile_text, errors_of):
+    a = compile_text("feature spare = words(x)\nfeature used = words(y)\nroute r: used -> coding\n")
+    assert "spare" in {x.name for x in a.atoms}
+    diags = errors_of("feature spare = words(x)\nroute r: nope -> coding\n")
+    assert codes(diags) == ["unknown-feature"]  # warnings do not join the errors
+
+
+def test_warnings_are_returned_on_request(write_rules):
+    warnings = []
+    compile_rules(write_rules(HEADER + "feature spare = words(x)\ndefault -> balanced\n"), warnings=warnings)
+    (w,) = warnings
+    assert (w.code, w.severity, w.location.line) == ("unused", "warning", 2)
+    assert w.render().splitlines()[0].endswith("main.rules:2:9: warning: feature 'spare' is never used")
