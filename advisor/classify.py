@@ -12,7 +12,10 @@ import re
 _PARAMS = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)b(?![a-z0-9])")
 _UNSUITED = ("embed", "rerank", "whisper", "tts", "bge-", "e5-", "clip-", "vae")
 _IMAGE = ("stable-diffusion", "sdxl", "sd-turbo", "sd3", "flux", "sana", "kolors", "playground-v")
-_VISION = ("-vl", "vl-", "vision", "llava", "moondream", "smolvlm", "pixtral", "minicpm-v", "gemma-3-", "gemma3:", "gemma3-", "qwen2.5vl", "llama4")
+_VISION = (
+    "-vl", "vl-", "vision", "llava", "moondream", "smolvlm", "pixtral", "minicpm-v",
+    "gemma-3-", "gemma3:", "gemma3-", "qwen2.5vl", "llama4",
+)
 _CODE = ("coder", "codestral", "devstral", "starcoder", "codellama", "codegemma", "code-")
 _REASONING = ("-r1", "r1-", "qwq", "reason", "thinking", "gpt-oss", "magistral", "phi-4")
 

@@ -40,17 +40,31 @@ SAFETY = {
     },
 }
 
-# Per-route engine traits that do not depend on the chosen model.
+# Per-route engine traits that do not depend on the chosen model:
+# adapter, strengths, max_context, latency tier, latency 0-100, tools, modalities, fallback.
 _TRAITS = {
-    "fast": dict(adapter="local_chat", strengths=["rewrite", "extraction", "formatting"], max_context=8192, latency_tier="low", latency=15, supports_tools=False, modalities=[], fallback="balanced_local"),
-    "balanced": dict(adapter="local_chat", strengths=["summarization", "general tasks"], max_context=16384, latency_tier="medium", latency=35, supports_tools=True, modalities=[], fallback="reasoning_local"),
-    "reasoning": dict(adapter="local_reasoning", strengths=["architecture", "planning", "complex logic"], max_context=32768, latency_tier="high", latency=70, supports_tools=True, modalities=[], fallback="human_confirm"),
-    "coding": dict(adapter="local_code", strengths=["code modification", "repository inspection", "tests"], max_context=32768, latency_tier="medium", latency=50, supports_tools=True, modalities=[], fallback="reasoning_local"),
-    "vision": dict(adapter="local_vision", strengths=["screenshots", "OCR", "image understanding"], max_context=8192, latency_tier="medium", latency=45, supports_tools=False, modalities=["image"], fallback="human_confirm"),
-    "image_generation": dict(adapter="local_image", strengths=["image generation"], max_context=4096, latency_tier="high", latency=80, supports_tools=False, modalities=["image"], fallback="human_confirm"),
+    route: dict(zip(
+        ("adapter", "strengths", "max_context", "latency_tier", "latency", "supports_tools", "modalities", "fallback"),
+        row,
+    ))
+    for route, row in {
+        "fast": ("local_chat", ["rewrite", "extraction", "formatting"], 8192, "low", 15, False, [], "balanced_local"),
+        "balanced": ("local_chat", ["summarization", "general tasks"], 16384, "medium", 35, True, [], "reasoning_local"),
+        "reasoning": ("local_reasoning", ["architecture", "planning", "complex logic"], 32768, "high", 70, True, [], "human_confirm"),
+        "coding": ("local_code", ["code modification", "repository inspection", "tests"], 32768, "medium", 50, True, [], "reasoning_local"),
+        "vision": ("local_vision", ["screenshots", "OCR", "image understanding"], 8192, "medium", 45, False, ["image"], "human_confirm"),
+        "image_generation": ("local_image", ["image generation"], 4096, "high", 80, False, ["image"], "human_confirm"),
+    }.items()
 }
 
-BACKEND_NAME = {"fast": "fast", "balanced": "balanced", "reasoning": "reasoning", "coding": "code", "vision": "vision", "image_generation": "image"}
+BACKEND_NAME = {
+    "fast": "fast",
+    "balanced": "balanced",
+    "reasoning": "reasoning",
+    "coding": "code",
+    "vision": "vision",
+    "image_generation": "image",
+}
 
 
 def _capability(choice: Choice) -> int:
@@ -105,7 +119,11 @@ def build_catalog(plan: SetupPlan, commands: dict[str, str | None] | None = None
     # Research has no model of its own: it uses the reasoning (else balanced) model with tools.
     source = next((r for r in ("reasoning", "balanced") if plan.choices[r].kind != "skip"), "reasoning")
     research = copy.deepcopy(engines[ROUTE_ENGINE[source]])
-    research.update(strengths=["research", "retrieval", "current events"], supports_tools=True, fallback="reasoning_local" if source == "balanced" else "balanced_local")
+    research.update(
+        strengths=["research", "retrieval", "current events"],
+        supports_tools=True,
+        fallback="reasoning_local" if source == "balanced" else "balanced_local",
+    )
     engines["web_research"] = research
     engines["human_confirm"] = {
         "provider": "local",
@@ -249,7 +267,16 @@ def write_files(files: dict[Path, str], force: bool = False) -> list[Path]:
     return list(files)
 
 
-def write_configs(plan: SetupPlan, catalog_path: Path, proxy_path: Path | None = None, *, force: bool = False, commands: dict | None = None, port: int = 8082, runtime_urls: dict[str, str] | None = None) -> tuple[Path, Path]:
+def write_configs(
+    plan: SetupPlan,
+    catalog_path: Path,
+    proxy_path: Path | None = None,
+    *,
+    force: bool = False,
+    commands: dict | None = None,
+    port: int = 8082,
+    runtime_urls: dict[str, str] | None = None,
+) -> tuple[Path, Path]:
     catalog_path = catalog_path.expanduser().absolute()
     proxy_path = (proxy_path or default_proxy_path(catalog_path)).expanduser().absolute()
     files = {

@@ -50,7 +50,15 @@ class DownloadError(Exception):
     """A download plan that cannot be made or run; the message is for the user."""
 
 
-def plan_downloads(scan: SetupScan, rec: Recommendation, catalog: ModelCatalog, *, route: str | None = None, repo_id: str | None = None, home: Path | None = None) -> list[DownloadItem]:
+def plan_downloads(
+    scan: SetupScan,
+    rec: Recommendation,
+    catalog: ModelCatalog,
+    *,
+    route: str | None = None,
+    repo_id: str | None = None,
+    home: Path | None = None,
+) -> list[DownloadItem]:
     if repo_id:
         known = catalog.by_repo(repo_id)
         image = bool(known and "image_generation" in known.routes) or route == "image_generation"
@@ -71,7 +79,8 @@ def plan_downloads(scan: SetupScan, rec: Recommendation, catalog: ModelCatalog, 
             continue  # a model on disk already serves this route
         if not advice.downloads:
             if route:
-                raise DownloadError(f"no catalog model for route '{name}' fits this machine ({rec.hardware.memory_budget_gb:g} GB memory budget)")
+                budget = rec.hardware.memory_budget_gb
+                raise DownloadError(f"no catalog model for route '{name}' fits this machine ({budget:g} GB memory budget)")
             continue
         m = advice.downloads[0].model
         if m.repo_id in items:  # one model serving two routes is downloaded once
@@ -111,7 +120,16 @@ def _venv_hf() -> str | None:
     return str(candidate) if candidate.exists() else None
 
 
-def execute(items: list[DownloadItem], scan: SetupScan, *, yes: bool, ask: Callable[[str], str], out: TextIO, which: Callable[[str], str | None] = shutil.which, run: Callable[[list[str]], int] | None = None) -> int:
+def execute(
+    items: list[DownloadItem],
+    scan: SetupScan,
+    *,
+    yes: bool,
+    ask: Callable[[str], str],
+    out: TextIO,
+    which: Callable[[str], str | None] = shutil.which,
+    run: Callable[[list[str]], int] | None = None,
+) -> int:
     """Run the plan; returns an exit code. Declining any question changes nothing."""
     run = run or (lambda argv: subprocess.run(argv, check=False).returncode)
     if not items:

@@ -36,12 +36,24 @@ HOSTED = {
     "openai": {
         "base_url": "https://api.openai.com/v1",
         "api_key_env": "OPENAI_API_KEY",
-        "models": {"fast": "gpt-4.1-mini", "balanced": "gpt-4.1", "reasoning": "o3", "coding": "gpt-4.1", "vision": "gpt-4.1"},
+        "models": {
+            "fast": "gpt-4.1-mini",
+            "balanced": "gpt-4.1",
+            "reasoning": "o3",
+            "coding": "gpt-4.1",
+            "vision": "gpt-4.1",
+        },
     },
     "anthropic": {
         "base_url": "https://api.anthropic.com/v1",
         "api_key_env": "ANTHROPIC_API_KEY",
-        "models": {"fast": "claude-3-5-haiku-latest", "balanced": "claude-sonnet-4-0", "reasoning": "claude-opus-4-1", "coding": "claude-sonnet-4-0", "vision": "claude-sonnet-4-0"},
+        "models": {
+            "fast": "claude-3-5-haiku-latest",
+            "balanced": "claude-sonnet-4-0",
+            "reasoning": "claude-opus-4-1",
+            "coding": "claude-sonnet-4-0",
+            "vision": "claude-sonnet-4-0",
+        },
     },
 }
 

@@ -116,7 +116,9 @@ def _download_key(route: str, pick: DownloadPick) -> tuple:
     return (pick.comfortable, m.quality * weight + m.speed, m.quality)
 
 
-def rank_downloads(route: str, hardware: Hardware, catalog: ModelCatalog, present: set[str]) -> tuple[tuple[DownloadPick, ...], tuple[Excluded, ...]]:
+def rank_downloads(
+    route: str, hardware: Hardware, catalog: ModelCatalog, present: set[str]
+) -> tuple[tuple[DownloadPick, ...], tuple[Excluded, ...]]:
     budget = hardware.memory_budget_gb
     picks, excluded = [], []
     for model in catalog.for_route(route):

@@ -147,7 +147,10 @@ class Wizard:
         if not self.yes_no("Write these two files?"):
             self.say("Nothing was written.")
             return 1
-        write_configs(plan, self.output, self.proxy_output, force=self.force, commands=self.scan.commands, port=self.port, runtime_urls=self.runtime_urls)
+        write_configs(
+            plan, self.output, self.proxy_output,
+            force=self.force, commands=self.scan.commands, port=self.port, runtime_urls=self.runtime_urls,
+        )
         self.say(f"Wrote {self.output}")
         self.say(f"Wrote {self.proxy_output}")
         downloads = plan.downloads()

@@ -13,7 +13,10 @@ SUBCOMMANDS = ("scan", "recommend", "wizard", "write", "download")
 
 
 def _common(p: argparse.ArgumentParser, probe: bool = True) -> None:
-    p.add_argument("--hardware", metavar="FILE", help="use hardware facts from a YAML/JSON file instead of this machine (plan for another machine)")
+    p.add_argument(
+        "--hardware", metavar="FILE",
+        help="use hardware facts from a YAML/JSON file instead of this machine (plan for another machine)",
+    )
     p.add_argument("--catalog", metavar="FILE", help="model catalog to use instead of the bundled one")
     if probe:
         p.add_argument("--probe", action="store_true", help="also ask servers on 127.0.0.1:1234, 11434, 8080 for their models")
@@ -22,7 +25,10 @@ def _common(p: argparse.ArgumentParser, probe: bool = True) -> None:
 def _writing(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proxy-output", metavar="FILE", help="proxy config to write (default: beside --output, *.proxy.yaml)")
     p.add_argument("--port", type=int, default=8082, help="port the proxy will listen on (default: %(default)s)")
-    p.add_argument("--runtime-url", metavar="NAME=URL", action="append", help="where a runtime listens when not on its usual port, e.g. lmstudio=http://127.0.0.1:1235/v1 (repeatable)")
+    p.add_argument(
+        "--runtime-url", metavar="NAME=URL", action="append",
+        help="where a runtime listens when not on its usual port, e.g. lmstudio=http://127.0.0.1:1235/v1 (repeatable)",
+    )
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +41,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--json", action="store_true", help="print JSON")
     wiz = sub.add_parser("wizard", help="choose a model for each route interactively and write the configs")
     _common(wiz)
-    wiz.add_argument("--output", metavar="FILE", default="configs/model_router.local.yaml", help="engine catalog to write (default: %(default)s)")
+    wiz.add_argument(
+        "--output", metavar="FILE", default="configs/model_router.local.yaml",
+        help="engine catalog to write (default: %(default)s)",
+    )
     _writing(wiz)
     wiz.add_argument("--force", action="store_true", help="allow replacing existing files (you are still asked)")
     write = sub.add_parser("write", help="write the recommended configs without questions")
@@ -140,7 +149,10 @@ def _wizard(args) -> int:
 
     runtime_urls = parse_runtime_urls(args.runtime_url)
     scan, catalog = _scan_and_catalog(args)
-    wizard = Wizard(scan, catalog, output=args.output, proxy_output=args.proxy_output, force=args.force, port=args.port, runtime_urls=runtime_urls)
+    wizard = Wizard(
+        scan, catalog, output=args.output, proxy_output=args.proxy_output,
+        force=args.force, port=args.port, runtime_urls=runtime_urls,
+    )
     return wizard.run()
 
 
