@@ -112,10 +112,34 @@ def _engine(route: str, choice: Choice) -> dict:
     return entry
 
 
+_TEXT_ROUTES = ("fast", "balanced", "reasoning")
+
+
+def _text_fallbacks(plan: SetupPlan) -> dict[str, str]:
+    """Fallbacks among the chat routes that never point at a skipped one and never loop.
+
+    A configured route falls back to the next stronger configured route (the strongest to
+    human_confirm); a skipped route hands its requests to the nearest configured one, stronger
+    first, so a small machine with only a fast model still answers reasoning prompts."""
+    configured = [r for r in _TEXT_ROUTES if plan.choices[r].kind != "skip"]
+    fallbacks = {}
+    for i, route in enumerate(_TEXT_ROUTES):
+        stronger = [r for r in configured if _TEXT_ROUTES.index(r) > i]
+        weaker = [r for r in configured if _TEXT_ROUTES.index(r) < i]
+        if route in configured:
+            target = stronger[0] if stronger else None
+        else:
+            target = stronger[0] if stronger else (weaker[-1] if weaker else None)
+        fallbacks[route] = ROUTE_ENGINE[target] if target else "human_confirm"
+    return fallbacks
+
+
 def build_catalog(plan: SetupPlan, commands: dict[str, str | None] | None = None) -> dict:
     """The engine catalog (configs/model_router.yaml shape) for a plan."""
     commands = commands or {}
     engines = {ROUTE_ENGINE[route]: _engine(route, choice) for route, choice in plan.choices.items()}
+    for route, fallback in _text_fallbacks(plan).items():
+        engines[ROUTE_ENGINE[route]]["fallback"] = fallback
     # Research has no model of its own: it uses the reasoning (else balanced) model with tools.
     source = next((r for r in ("reasoning", "balanced") if plan.choices[r].kind != "skip"), "reasoning")
     research = copy.deepcopy(engines[ROUTE_ENGINE[source]])

@@ -81,7 +81,21 @@ def test_skipped_routes_are_disabled_and_fall_back(tmp_path, small_machine):
     proxy = build_proxy(skipped, tmp_path / "c.yaml")
     assert "vision" not in proxy["backends"] and "multimodal_vision" not in proxy["engine_backends"]
     assert proxy["engine_backends"]["web_research"] == "balanced"
+    # Reasoning prompts reach the balanced model instead of stopping at confirmation.
+    assert data["engines"]["reasoning_local"]["fallback"] == "balanced_local"
+    assert data["engines"]["balanced_local"]["fallback"] == "human_confirm"
+    assert data["engines"]["fast_local"]["fallback"] == "balanced_local"
     load_engine_catalog(data)
+
+
+def test_a_machine_with_only_a_fast_model_sends_every_chat_route_to_it(tmp_path, small_machine):
+    _, plan = plan_for(tmp_path, small_machine)
+    only_fast = SetupPlan("local", dict(plan.choices, balanced=SKIP, reasoning=SKIP))
+    engines = build_catalog(only_fast)["engines"]
+    assert engines["fast_local"]["fallback"] == "human_confirm"
+    assert engines["balanced_local"]["fallback"] == engines["reasoning_local"]["fallback"] == "fast_local"
+    catalog = load_engine_catalog(build_catalog(only_fast))
+    assert catalog is not None  # no fallback cycle, every fallback names an engine
 
 
 def test_downloads_are_unavailable_until_their_files_exist(tmp_path, small_machine):
@@ -174,3 +188,18 @@ def test_start_hints_name_each_runtime_and_llama_server_port(fake_home, large_ma
     assert len(llama) == 2
     assert any("phi-3.5-mini-instruct-Q4_K_M.gguf --port 8080" in h for h in llama)
     assert any("snapshots/0123abcd/DeepSeek-R1-Distill-Qwen-32B-Q4_K_M.gguf --port 8081" in h for h in llama)
+
+
+def test_the_real_router_follows_the_written_fallbacks(tmp_path, small_machine):
+    from hrouter import ModelRouter
+
+    _, plan = plan_for(tmp_path, small_machine)
+    only_fast = SetupPlan("local", dict(plan.choices, balanced=SKIP, reasoning=SKIP))
+    # The fast model "is on disk": make its required path exist.
+    Path(only_fast.choices["fast"].path).mkdir(parents=True)
+    path = tmp_path / "c.yaml"
+    write_configs(only_fast, path)
+    router = ModelRouter.from_config(str(path))
+    assert router.route_fast("design a distributed task scheduler architecture") == "fast_local"
+    assert router.route_fast("summarize these notes") == "fast_local"
+    assert router.route_fast("drop the production database") == "human_confirm"
