@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from hrouter.engine.artifact import OVERRIDE_SWITCHES, SCORE_NAMES, Artifact, Location, Rule, ScoreTerm
+from hrouter.engine.artifact import OVERRIDE_SWITCHES, SCORE_NAMES, Artifact, Rule, ScoreTerm
 
 Cond = Callable[[int, dict[str, int]], bool]
 
@@ -183,7 +183,3 @@ class Program:
             bits=atom_bits,
             applied_terms=tuple(applied),
         )
-
-
-def location_of(loc: Location | None) -> str:
-    return str(loc) if loc is not None else "-"
