@@ -116,6 +116,11 @@ class Wizard:
                 self.say(f"  {i}. {option.label}")
             choices[route] = options[self.pick("Choice", len(options), default) - 1]
         plan = SetupPlan(mode, choices)
+        agents = [f"{cmd} (engine {engine})" for cmd, engine in (("claude", "claude_code"), ("codex", "codex")) if self.scan.has(cmd)]
+        if agents:
+            state = "disabled in local mode" if mode == "local" else "enabled, for dispatch plans and adapters"
+            self.say()
+            self.say(f"Agent tools on PATH: {', '.join(agents)}; {state}.")
         return self._confirm_and_write(plan)
 
     def _offer_hf(self, rec) -> None:

@@ -66,3 +66,29 @@ def test_walks_are_bounded_and_say_so(tmp_path):
 def test_lmstudio_key():
     assert lmstudio_model_key("lmstudio-community/Qwen3-8B-GGUF") == "qwen3-8b"
     assert lmstudio_model_key("mlx-community/Llama-3.2-3B-Instruct-MLX") == "llama-3.2-3b-instruct"
+
+
+def test_mlx_folders_and_ollama_projectors_are_recognised(tmp_path):
+    import json
+
+    from hrouter.advisor.classify import route_fit
+
+    mlx = tmp_path / ".lmstudio/models/mlx-community/Qwen3-8B-4bit"
+    sparse(mlx / "model.safetensors", 0.5)
+    (mlx / "config.json").write_text("{}")
+    manifest = tmp_path / ".ollama/models/manifests/registry.ollama.ai/library/mystery/latest"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({"layers": [
+        {"mediaType": "application/vnd.ollama.image.model", "size": 3 * 1024**3},
+        {"mediaType": "application/vnd.ollama.image.projector", "size": 600 * 1024**2},
+    ]}))
+    hub = tmp_path / "hfhub/models--someone--thing/snapshots/r"
+    sparse(hub / "model.safetensors", 0.01)
+    scan = scan_stores(tmp_path, env={"HF_HUB_CACHE": str(tmp_path / "hfhub")})
+    models = {m.name: m for m in scan.models}
+    assert models["mlx-community/Qwen3-8B-4bit"].format == "mlx"
+    assert models["mlx-community/Qwen3-8B-4bit"].runtime == "lmstudio"
+    mystery = models["mystery:latest"]
+    assert mystery.has_mmproj and mystery.size_gb == round((3 * 1024**3 + 600 * 1024**2) / 1024**3, 2)
+    assert "vision" in route_fit(mystery.name, mystery.size_gb, mystery.has_mmproj)
+    assert models["someone/thing"].format == "safetensors"

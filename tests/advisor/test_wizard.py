@@ -25,8 +25,8 @@ class Script:
         return self.answers.pop(0)
 
 
-def wizard(home, hardware, tmp_path, ask, run=None, env=None):
-    scan = run_scan(home=home, env=env or {}, which=lambda n: None, hardware=hardware)
+def wizard(home, hardware, tmp_path, ask, run=None, env=None, which=lambda n: None):
+    scan = run_scan(home=home, env=env or {}, which=which, hardware=hardware)
     out = io.StringIO()
     w = Wizard(scan, load_catalog(), output=str(tmp_path / "out/r.yaml"), ask=ask, out=out, run=run, home=home)
     return w, out
@@ -76,3 +76,24 @@ def test_declining_the_final_question_writes_nothing(tmp_path, small_machine, an
     assert w.run() == 1
     assert "Nothing was written." in out.getvalue()
     assert not (tmp_path / "out").exists()
+
+
+def test_mixed_mode_lists_apis_beside_local_models_and_enables_agent_tools(fake_home, large_machine, tmp_path):
+    ask = Script("3", "", "", "", "", "", "", "y")  # hf is on PATH here, so no install question
+    which = {"hf": "/bin/hf", "claude": "/bin/claude"}.get
+    w, out = wizard(fake_home, large_machine, tmp_path, ask, env={"OPENAI_API_KEY": "x"}, which=which)
+    assert w.run() == 0
+    screen = out.getvalue()
+    assert "Install huggingface_hub" not in screen
+    coding = screen.split("Route coding:")[1].split("\nRoute ")[0]
+    lines = [line.strip() for line in coding.splitlines() if line.strip()[:2].rstrip(".").isdigit()]
+    assert lines[0].startswith("1. lmstudio-community/Qwen2.5-Coder-7B")  # found on disk first
+    kinds = ["api" if " API: " in line else "download" if ". download " in line else "skip" if "skip this" in line else "disk" for line in lines]
+    assert kinds == sorted(kinds, key=["disk", "api", "download", "skip"].index), lines  # disk, APIs, downloads, skip
+    assert kinds.count("disk") >= 2 and kinds.count("api") == 2 and kinds.count("download") >= 1
+    assert any(line.endswith("openai API: gpt-4.1 (OPENAI_API_KEY set)") for line in lines)
+    assert lines[-1].endswith("skip this route (its requests fall back)")
+    assert "Agent tools on PATH: claude (engine claude_code); enabled" in screen
+    catalog = yaml.safe_load((tmp_path / "out/r.yaml").read_text())
+    assert catalog["engines"]["claude_code"]["enabled"] is True
+    assert catalog["engines"]["claude_code"]["availability"]["required_commands"] == ["claude"]
