@@ -71,16 +71,28 @@ def words_alternation(words: ast.Words) -> str:
 
 
 def inner_alternation(words: ast.Words) -> str:
-    """Any of the words with no outer boundaries, for use between explicit separators."""
-    parts = sorted({word_regex(w) for w in words.items})
+    """Any of the words with no outer boundaries, for use between explicit separators; the
+    prefix words share one trailing word-character class."""
+    plain = sorted({word_regex(w) for w in words.items if not w.prefix})
+    stems = sorted({word_regex(ast.Word(w.text, False, w.pos)) for w in words.items if w.prefix})
+    parts = plain + ([f"(?:{'|'.join(stems)}){WORD_CHAR}*"] if stems else [])
     return "(?:" + "|".join(parts) + ")"
 
 
+# What may end an intervening word: white space or ASCII punctuation.
+_WORD_END = r"[\s!-/:-@\[-`{-~]+"
+
+
 def gap(distance: int) -> str:
-    """Between two words: at least one separator, then up to distance-1 other words."""
+    """Between two words: a boundary, then up to distance-1 other words, then any punctuation
+    before the second word. Intervening words are counted by white space (`old-style` is one
+    word); ASCII punctuation may also end one, so "drop the,table" has one word between.
+
+    Counting this way keeps the exact word classes out of the repeated part: one near(..., 4)
+    used to carry eight of them, and near/then patterns were most of the RE2 set's size."""
     if distance == 1:
         return rf"{NON_WORD}+"
-    return rf"{NON_WORD}+(?:{WORD_CHAR}+{NON_WORD}+){{0,{distance - 1}}}"
+    return rf"{NON_WORD}+(?:\S+?{_WORD_END}){{0,{distance - 1}}}{NON_WORD}*"
 
 
 def near_regex(a: ast.Words, b: ast.Words, distance: int, ordered: bool) -> str:

@@ -165,3 +165,15 @@ def test_near_regex_rejects_bad_distance():
 
     with pytest.raises(LoweringError):
         near_regex(W("a"), W("b"), 0, ordered=False)
+
+
+def test_near_counts_intervening_words_by_spaces_and_ascii_punctuation():
+    m3 = matcher(ast.Near(W("drop"), W("table"), 3, P))
+    m4 = matcher(ast.Near(W("drop"), W("table"), 4, P))
+    assert m3("drop the,table")  # a comma ends a word just as a space does
+    assert m3("drop the (users) table")
+    assert m3("drop the old-style table")  # white space separates words: old-style is one
+    assert not m3("drop the old big prod table")
+    assert m4("drop the old big table")
+    assert m3("drop the naïve table")
+    assert m3("drop “the” table")
