@@ -217,7 +217,7 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
     if "code" in backends and "reasoning" in backends:
         fallback_backends["code"] = ["reasoning"]
     return {
-        "proxy": {"host": "127.0.0.1", "port": port, "model_ids": ["hrouter"]},
+        "proxy": {"host": "127.0.0.1", "port": port, "model_ids": ["hrouter", "auto"]},
         "router_config": str(catalog_path),
         "observability": {
             "enabled": True,

@@ -257,9 +257,16 @@ def _weights_file(choice: Choice) -> str:
     return str(found or path)
 
 
-def start_hints(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) -> list[str]:
+def start_hints(
+    plan: SetupPlan, runtime_urls: dict[str, str] | None = None, commands: dict[str, str | None] | None = None
+) -> list[str]:
     """How to start each runtime the written proxy config points at (hrouter never starts them)."""
     from urllib.parse import urlsplit
+
+    def missing(command: str, what: str) -> str:
+        if commands is None or commands.get(command):
+            return ""
+        return f" ({command} is not on PATH: install {what} first)"
 
     urls = assign_ports(plan, runtime_urls)
     hints: dict[str, str] = {}
@@ -270,10 +277,11 @@ def start_hints(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) -> 
         if choice.runtime == "lmstudio":
             hints.setdefault("lmstudio", f"LM Studio: start its server (`lms server start`) so {url} answers")
         elif choice.runtime == "ollama":
-            hints.setdefault("ollama", f"Ollama: `ollama serve` (listens on {url})")
+            hints.setdefault("ollama", f"Ollama: `ollama serve` (listens on {url}){missing('ollama', 'Ollama')}")
         elif choice.runtime == "llama-server":
             port = urlsplit(url).port
-            hints.setdefault(url, f"llama.cpp: `llama-server -m {_weights_file(choice)} --port {port}`")
+            note = missing("llama-server", "llama.cpp")
+            hints.setdefault(url, f"llama.cpp: `llama-server -m {_weights_file(choice)} --port {port}`{note}")
         elif choice.runtime == "mlx":
             hints.setdefault(url, f"MLX: `mlx_lm.server --model {choice.path} --port {urlsplit(url).port}`")
     return list(hints.values())

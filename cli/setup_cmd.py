@@ -134,7 +134,7 @@ def _write(args) -> int:
         print(f"  {route:<17} {choice.label}")
     if plan.downloads():
         print("Models still to download: hrouter setup download (add --execute to run it)")
-    hints = start_hints(plan, runtime_urls)
+    hints = start_hints(plan, runtime_urls, scan.commands)
     if hints:
         print("Model servers the proxy will forward to (start them before hrouter serve):")
         for hint in hints:
@@ -164,7 +164,10 @@ def _download(args) -> int:
 
     route = parse_route(args.route) if args.route else None
     scan, catalog = _scan_and_catalog(args)
-    items = plan_downloads(scan, recommend(scan, catalog), catalog, route=route, repo_id=args.repo_id)
+    rec = recommend(scan, catalog)
+    items = plan_downloads(scan, rec, catalog, route=route, repo_id=args.repo_id)
+    if route and not args.repo_id and rec.route(route).status == "present":
+        print(f"Note: {rec.route(route).local[0].model.name} on disk already serves '{route}'.")
     sys.stdout.write(describe(items, hf_command(scan.commands)))
     if not args.execute:
         if items:

@@ -188,6 +188,10 @@ def test_start_hints_name_each_runtime_and_llama_server_port(fake_home, large_ma
     assert len(llama) == 2
     assert any("phi-3.5-mini-instruct-Q4_K_M.gguf --port 8080" in h for h in llama)
     assert any("snapshots/0123abcd/DeepSeek-R1-Distill-Qwen-32B-Q4_K_M.gguf --port 8081" in h for h in llama)
+    assert not any("not on PATH" in h for h in hints)
+    warned = start_hints(plan, commands={"llama-server": None})
+    assert all("llama-server is not on PATH: install llama.cpp first" in h for h in warned if h.startswith("llama.cpp"))
+    assert start_hints(plan, commands={"llama-server": "/bin/llama-server"}) == hints
 
 
 def test_the_real_router_follows_the_written_fallbacks(tmp_path, small_machine):

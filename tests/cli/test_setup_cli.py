@@ -133,6 +133,9 @@ def test_write_hosted_mode_plugs_into_the_proxy_config(machine):
 def test_download_plans_by_default_and_runs_hf_only_when_asked(machine):
     plan = hrouter(machine, "setup", "download", "--route", "coding", "--hardware", str(machine["tmp"] / "small.json"))
     assert plan.returncode == 0, plan.stderr
+    assert "already serves" not in plan.stdout  # the 7B coder on disk does not fit 8 GB
+    present = hrouter(machine, "setup", "download", "--route", "coding", "--hardware", str(machine["tmp"] / "large.json"))
+    assert "Note: lmstudio-community/Qwen2.5-Coder-7B-Instruct-GGUF on disk already serves 'coding'." in present.stdout
     assert "hf download Qwen/Qwen2.5-Coder-" in plan.stdout and "nothing was downloaded" in plan.stdout
     assert not machine["record"].exists()
 
