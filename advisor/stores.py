@@ -6,6 +6,7 @@ bound says so, because a silent cut-off would look like "no models".
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -55,8 +56,12 @@ class _Walk:
         self.limit_hit: str | None = None
 
     def files(self, root: Path, depth: int = 0) -> Iterator[tuple[Path, int]]:
+        if self.seen > self.max_entries:
+            return
         try:
-            entries = sorted(os.scandir(root), key=lambda e: e.name)
+            with os.scandir(root) as listing:
+                # Never list more of a huge folder than the remaining budget allows.
+                entries = sorted(itertools.islice(listing, self.max_entries - self.seen + 1), key=lambda e: e.name)
         except OSError:
             return
         for entry in entries:
