@@ -108,13 +108,13 @@ class Automaton:
     @staticmethod
     def _numeric_atoms(artifact: Artifact):
         length_atoms, word_atoms = [], []
-        for atom in artifact.atoms:
+        for position, atom in enumerate(artifact.atoms):
             if atom.kind != "numeric":
                 continue
             compare = _OPS.get(atom.op or "")
             if compare is None or atom.measure not in ("chars", "tokens", "words") or type(atom.value) is not int:
                 raise AutomatonError(f"numeric atom {atom.name!r} is malformed")
-            entry = (atom.measure, compare, atom.value, 1 << artifact.atoms.index(atom))
+            entry = (atom.measure, compare, atom.value, 1 << position)
             (word_atoms if atom.measure == "words" else length_atoms).append(entry)
         return length_atoms, word_atoms
 
