@@ -13,8 +13,8 @@ import re2
 from hrouter import __version__
 from hrouter.compiler import ast
 from hrouter.compiler.check import errors, run_checks
-from hrouter.compiler.diagnostics import Diagnostic, RulesError
-from hrouter.compiler.expect import run_expects
+from hrouter.compiler.diagnostics import Diagnostic, RulesError, SourceLocation
+from hrouter.compiler.expect import EngineRejected, run_expects
 from hrouter.compiler.loader import load, source_hash
 from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lower_lexical
 from hrouter.compiler.lower_program import ProgramLowering, loc
@@ -126,7 +126,12 @@ def compile_rules(
     if warnings is not None:
         warnings.extend(sorted((d for d in diags if d.severity == "warning"), key=Diagnostic.sort_key))
     if check_expects:
-        failures = [f for f in run_expects(artifact) if not f.passed]
+        try:
+            results = run_expects(artifact)
+        except EngineRejected as exc:
+            where = SourceLocation(sym.load.files[0].display if sym.load.files else str(path))
+            raise RulesError([Diagnostic("engine-rejects", f"the engine cannot load the compiled rules: {exc}", where)]) from None
+        failures = [f for f in results if not f.passed]
         if failures:
             raise RulesError([f.diagnostic(sym.load) for f in failures])
     return artifact

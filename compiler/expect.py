@@ -64,13 +64,20 @@ def _names(items) -> tuple[str, ...]:
     return tuple(out)
 
 
+class EngineRejected(Exception):
+    """The engine could not load the artifact to run the expects (say, the RE2 set is too big)."""
+
+
 def run_expects(artifact: Artifact, overrides=None) -> list[ExpectResult]:
     """One result per expect line; empty when the engine has no Decider yet."""
     try:
         from hrouter.engine.decision import Decider
     except ImportError:
         return []
-    decider = Decider.from_artifact(artifact, overrides=overrides)
+    try:
+        decider = Decider.from_artifact(artifact, overrides=overrides)
+    except ValueError as exc:  # the engine's load errors (AutomatonError, ProgramError) are ValueErrors
+        raise EngineRejected(str(exc)) from None
     rules = {r.id: r for r in artifact.rules}
     where = {a.name: a.loc for a in artifact.atoms if a.loc is not None}
     where.update({d.name: d.loc for d in artifact.derived})

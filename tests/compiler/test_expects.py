@@ -64,3 +64,17 @@ def test_failed_expect_shows_prompt_expected_got_and_rules(write_rules):
 def test_expects_can_be_skipped(write_rules):
     a = compile_rules(write_rules(RULES + 'expect "hello" -> coding\n'), check_expects=False)
     assert not run_expects(a)[0].passed
+
+
+def test_engine_refusing_the_artifact_is_a_diagnostic(write_rules, monkeypatch):
+    from hrouter.engine import decision
+
+    def refuse(artifact, overrides=None):
+        raise ValueError("the pattern set does not compile: out of memory")
+
+    monkeypatch.setattr(decision.Decider, "from_artifact", staticmethod(refuse))
+    with pytest.raises(RulesError) as info:
+        compile_rules(write_rules(RULES + PASSING))
+    (d,) = info.value.diagnostics
+    assert d.code == "engine-rejects"
+    assert "out of memory" in d.message and d.location.file.endswith("main.rules")
