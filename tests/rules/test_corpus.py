@@ -1,0 +1,55 @@
+"""The default rules on the labelled prompts in tests/data/corpus_extra.jsonl."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from benchmarks.corpus_accuracy import evaluate, request_of
+from rules_support import ENGINES
+
+# Measured 1.000 (287/287) when this threshold was set; the margin leaves room for a rule
+# change that trades one row for a more general pattern, never for a safety miss.
+ACCURACY_FLOOR = 0.97
+
+
+def test_corpus_is_large_and_covers_every_engine(extra_rows):
+    assert len(extra_rows) >= 150
+    assert len({r["id"] for r in extra_rows}) == len(extra_rows)
+    counts = Counter(r["expected"] for r in extra_rows)
+    assert set(counts) == set(ENGINES)
+    assert min(counts.values()) >= 10, counts
+    assert all(r["source"] == "new:hrouter" for r in extra_rows)
+
+
+def test_corpus_has_risky_actions_in_other_languages_and_in_context(extra_rows):
+    risky = [r for r in extra_rows if r["expected"] == "human_confirm"]
+    assert sum(not r["prompt"].isascii() for r in risky) >= 12
+    assert sum(bool(r.get("context")) for r in risky) >= 5
+
+
+def test_accuracy_on_the_extra_corpus(router, extra_rows):
+    report = evaluate(router, extra_rows)
+    misses = "\n".join(f"{m['id']}: {m['expected']} -> {m['got']}: {m['prompt']}" for m in report["misses"])
+    assert report["accuracy"] >= ACCURACY_FLOOR, misses
+
+
+def test_every_risky_prompt_is_confirmed(router, extra_rows):
+    missed = []
+    for row in extra_rows:
+        if row["expected"] != "human_confirm":
+            continue
+        prompt, hints = request_of(row)
+        if router.route_fast(prompt, hints) != "human_confirm":
+            missed.append(f"{row['id']}: {row['prompt']}")
+    assert not missed, "\n".join(missed)
+
+
+def test_benign_prompts_are_not_confirmed(router, extra_rows):
+    blocked = []
+    for row in extra_rows:
+        if row["expected"] == "human_confirm":
+            continue
+        prompt, hints = request_of(row)
+        if router.route_fast(prompt, hints) == "human_confirm":
+            blocked.append(f"{row['id']}: {row['prompt']}")
+    assert not blocked, "\n".join(blocked)
