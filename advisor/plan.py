@@ -172,8 +172,11 @@ def hosted_choices(scan: SetupScan, route: str) -> list[Choice]:
     return out
 
 
-def route_choices(scan: SetupScan, rec: Recommendation, route: str, mode: str, home: Path | None = None, limit: int = 4) -> list[Choice]:
-    """Numbered options for one route: found models first, then downloads, hosted, skip."""
+def route_choices(
+    scan: SetupScan, rec: Recommendation, route: str, mode: str, home: Path | None = None, limit: int = 4
+) -> list[Choice]:
+    """Numbered options for one route: models on disk first, then (mixed mode) hosted APIs, then
+    downloads, then skip. Local mode offers no APIs; hosted mode offers only APIs."""
     advice = rec.route(route)
     local = [local_choice(scan, p) for p in advice.local[:limit]]
     downloads = [download_choice(scan, p, home) for p in advice.downloads[:limit]]
