@@ -79,14 +79,17 @@ def inner_alternation(words: ast.Words) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
-# What may end an intervening word: white space or ASCII punctuation.
-_WORD_END = r"[\s!-/:-@\[-`{-~]+"
+# What may end an intervening word: white space, ASCII punctuation (not `_`, a word character),
+# and the common punctuation blocks (Latin-1, General Punctuation, CJK), so that a dash or a
+# quotation mark standing between spaces is not counted as a word.
+_WORD_END = r"[\s!-/:-@\[-^`{-~\x{A0}-\x{BF}\x{2000}-\x{206F}\x{3000}-\x{303F}]+"
 
 
 def gap(distance: int) -> str:
     """Between two words: a boundary, then up to distance-1 other words, then any punctuation
     before the second word. Intervening words are counted by white space (`old-style` is one
-    word); ASCII punctuation may also end one, so "drop the,table" has one word between.
+    word); punctuation may also end one, so "drop the,table" has one word between, and a dash
+    between spaces is not a word.
 
     Counting this way keeps the exact word classes out of the repeated part: one near(..., 4)
     used to carry eight of them, and near/then patterns were most of the RE2 set's size."""

@@ -177,3 +177,9 @@ def test_near_counts_intervening_words_by_spaces_and_ascii_punctuation():
     assert m4("drop the old big table")
     assert m3("drop the naïve table")
     assert m3("drop “the” table")
+
+
+def test_underscore_does_not_end_an_intervening_word():
+    # found by the property test: "1_b" is one word, so b is not a word of its own
+    assert not matcher(ast.Near(W("1"), W("b"), 2, P))("1 1_b")
+    assert matcher(ast.Near(W("1"), W("b"), 2, P))("1 1, b")
