@@ -65,3 +65,19 @@ def test_warnings_go_to_stderr_and_do_not_fail(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "main.rules:7:9: warning: feature 'spare' is never used" in proc.stderr
     assert proc.stdout.rstrip().endswith(", 1 warning")
+
+
+def test_default_rules_and_default_output(tmp_path):
+    proc = run("compile", "--no-expects", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "hrouter-artifact.json").read_text())
+    assert data["rules"][-1]["kind"] == "default"
+    assert "main.rules" in [s["path"] for s in data["sources"]]
+    assert proc.stdout.startswith("compiled ") and "-> hrouter-artifact.json" in proc.stdout
+
+
+def test_unwritable_output(tmp_path):
+    (tmp_path / "main.rules").write_text(GOOD)
+    proc = run("compile", str(tmp_path), "--no-expects", "-o", str(tmp_path / "missing" / "a.json"), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("hrouter compile: cannot write") and "Traceback" not in proc.stderr
