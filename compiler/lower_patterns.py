@@ -10,6 +10,7 @@ case-insensitive (RE2 folds Unicode case, inside character classes too).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import attrs
 
@@ -31,9 +32,15 @@ class LoweringError(ValueError):
         self.pos = pos
 
 
+def normal(text: str) -> str:
+    """Words are compared with normalised prompts (NFKC, see engine/normalize.py), so a word
+    typed with a combining accent or in full-width letters must be normalised the same way."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def word_regex(word: ast.Word) -> str:
     """One word or phrase, without the outer boundaries: those depend on its edge characters."""
-    text = word.text.strip()
+    text = normal(word.text)
     if not text:
         raise LoweringError("empty word", word.pos)
     if "*" in text:
@@ -56,7 +63,7 @@ def words_alternation(words: ast.Words) -> str:
     `cat .env`."""
     groups: dict[tuple[bool, bool, bool], set[str]] = {}
     for w in words.items:
-        text = w.text.strip()
+        text = normal(w.text)
         body = word_regex(ast.Word(text, False, w.pos))
         before = bool(text) and is_word_char(text[0])
         after = w.prefix or (bool(text) and is_word_char(text[-1]))
@@ -122,7 +129,7 @@ def _trie(words: list[ast.Word]) -> _Node:
     root = _Node()
     for w in words:
         # Per-character lowering, like RE2's simple case folding (casefold would turn ß into ss).
-        text = "".join(c.lower() if len(c.lower()) == 1 else c for c in w.text.strip())
+        text = "".join(c.lower() if len(c.lower()) == 1 else c for c in normal(w.text))
         if not text:
             raise LoweringError("empty word", w.pos)
         if "*" in text or any(not is_word_char(c) for c in text):

@@ -183,3 +183,14 @@ def test_underscore_does_not_end_an_intervening_word():
     # found by the property test: "1_b" is one word, so b is not a word of its own
     assert not matcher(ast.Near(W("1"), W("b"), 2, P))("1 1_b")
     assert matcher(ast.Near(W("1"), W("b"), 2, P))("1 1, b")
+
+
+def test_words_are_normalised_like_prompts():
+    # a decomposed é (e + combining accent) and full-width letters in the rules still match the
+    # NFKC-normalised prompt text the engine scans
+    m = matcher(W("cafe\u0301", "ｒｍ"))
+    assert m("un café noir")
+    assert m("run rm now")
+    n = matcher(ast.NextNot(W("send"), (ast.Word("cafe\u0301", False, P),), P))
+    assert not n("send café")
+    assert n("send tea")
