@@ -89,7 +89,10 @@ def inner_alternation(words: ast.Words) -> str:
 # What may end an intervening word: white space, ASCII punctuation (not `_`, a word character),
 # and the common punctuation blocks (Latin-1, General Punctuation, CJK), so that a dash or a
 # quotation mark standing between spaces is not counted as a word.
-_WORD_END = r"[\s!-/:-@\[-^`{-~\x{A0}-\x{BF}\x{2000}-\x{206F}\x{3000}-\x{303F}]+"
+_WORD_END = (
+    r"[\s!-/:-@\[-^`{-~\x{A0}-\x{A9}\x{AB}-\x{B1}\x{B4}\x{B6}-\x{B8}\x{BB}-\x{BF}"
+    r"\x{2000}-\x{206F}\x{3000}-\x{3004}\x{3008}-\x{3020}\x{302A}-\x{3030}\x{3036}\x{3037}\x{303D}-\x{303F}]+"
+)
 
 
 def gap(distance: int) -> str:

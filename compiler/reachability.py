@@ -3,10 +3,11 @@
 A later rule cannot fire when its condition implies the condition of an earlier rule that
 cannot be switched off (a route, or a safety rule without `unless`). Derived features are
 inlined; every remaining leaf (a lexical atom, a measure test, a builtin, a score comparison)
-is a variable. Comparisons on the same quantity are tied together (`complexity >= 80` implies
-`complexity >= 60`); other leaves are treated as independent, although some are correlated
-(`near(a, b)` implies `a`), so this finds fewer implications than exist, never a false one:
-every report is sound.
+is a variable. Known relations between leaves are kept: comparisons on the same quantity
+(`complexity >= 80` implies `complexity >= 60`), and lexical features that imply others
+(`near(a, b)` implies `a`; `words(delete)` implies `words(delete, drop)`). Other leaves are
+treated as independent, so this finds fewer implications than exist, never a false one: every
+report is sound.
 
 Truth tables are Python integers with one bit per assignment, so `and`/`or`/`not` over all
 2^n assignments are single big-integer operations.
@@ -17,7 +18,9 @@ from __future__ import annotations
 import functools
 
 from hrouter.compiler import ast
+from hrouter.compiler.lower_patterns import normal
 from hrouter.compiler.symbols import MEASURES, Symbols
+from hrouter.compiler.wordchars import is_word_char
 
 MAX_VARS = 20  # 2^20-bit integers: still microseconds per operation
 
@@ -100,11 +103,54 @@ def _critical_points(leaf: tuple) -> list[int]:
     return [v - 1, v, v + 1]
 
 
-def _consistent(variables: list, columns: dict, mask: int) -> int:
-    """The assignments that real prompts can produce, as far as pairs of comparisons on the
-    same quantity tell: each combination of two such tests that no value satisfies is removed.
-    Removing only impossible assignments keeps every implication found sound."""
+def _word_keys(words: ast.Words) -> set[tuple[str, bool]]:
+    return {(normal(w.text).lower(), w.prefix) for w in words.items}
+
+
+def _covers(general: set[tuple[str, bool]], specific: set[tuple[str, bool]]) -> bool:
+    """Every word of `specific` is matched wherever it occurs by some word of `general`."""
+    stems = [text for text, prefix in general if prefix]
+    for text, prefix in specific:
+        if (text, prefix) in general:
+            continue
+        if any(text.startswith(stem) and all(is_word_char(c) for c in text[len(stem):]) for stem in stems):
+            continue
+        return False
+    return True
+
+
+def _lexical_implies(sym: Symbols, specific: str, general: str, depth: int = 0) -> bool:
+    """Whenever the lexical feature `specific` matches a text, `general` matches it too:
+    near/then/next_not imply their named operands, and a words(...) list implies any list
+    that covers its words."""
+    if specific == general:
+        return True
+    if depth > 8:
+        return False
+    body, target = sym.features[specific].body, sym.features[general].body
+    if isinstance(body, ast.Words):
+        return isinstance(target, ast.Words) and _covers(_word_keys(target), _word_keys(body))
+    operands = [body.a, body.b] if isinstance(body, ast.Near) else [body.a] if isinstance(body, ast.NextNot) else []
+    for op in operands:
+        if isinstance(op, ast.Ident):
+            if op.name in sym.features and _lexical_implies(sym, op.name, general, depth + 1):
+                return True
+        elif isinstance(target, ast.Words) and _covers(_word_keys(target), _word_keys(op)):
+            return True
+    return False
+
+
+def _consistent(sym: Symbols, variables: list, columns: dict, mask: int) -> int:
+    """The assignments that real prompts can produce, as far as pairs of leaves tell: two
+    comparisons on the same quantity that no value satisfies together, or a lexical feature
+    that holds without one it implies (in the same scope). Removing only impossible
+    assignments keeps every implication found sound."""
     valid = mask
+    lexical = [v for v in variables if v[0] == "lex"]
+    for a in lexical:
+        for b in lexical:
+            if a != b and a[2] == b[2] and _lexical_implies(sym, a[1], b[1]):
+                valid &= ~(columns[a] & ~columns[b])
     comparisons = [v for v in variables if _quantity(v) is not None]
     for i, a in enumerate(comparisons):
         for b in comparisons[i + 1:]:
@@ -130,7 +176,7 @@ class _Tables:
         n = len(variables)
         self.mask = (1 << (1 << n)) - 1
         self.columns = {v: _column(i, n) for i, v in enumerate(variables)}
-        self.valid = _consistent(variables, self.columns, self.mask)
+        self.valid = _consistent(sym, variables, self.columns, self.mask)
 
     def eval(self, expr) -> int:
         if isinstance(expr, ast.TrueExpr):

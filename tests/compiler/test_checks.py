@@ -361,3 +361,28 @@ def test_warnings_are_returned_on_request(write_rules):
     (w,) = warnings
     assert (w.code, w.severity, w.location.line) == ("unused", "warning", 2)
     assert w.render().splitlines()[0].endswith("main.rules:2:9: warning: feature 'spare' is never used")
+
+
+def test_lexical_implications(errors_of, compile_text):
+    diags = errors_of("""
+        feature destroy = words(delete, drop, wip*)
+        feature data = words(database, table)
+        feature destroy_data = near(destroy, data, 4)
+        feature just_delete = words(delete, wiping)
+        feature bare = next_not(destroy, [the])
+        route any_destroy: destroy -> coding
+        route r1: destroy_data -> simple
+        route r2: just_delete -> simple
+        route r3: bare -> simple
+    """)
+    unreachable = sorted(d.message.split(" can never fire")[0] for d in diags if d.code == "unreachable")
+    assert unreachable == ["route rule 'r1'", "route rule 'r2'", "route rule 'r3'"]
+    # implications hold within one scope only, and not the other way round
+    compile_text("""
+        feature destroy = words(delete, drop)
+        feature data = words(database, table)
+        feature destroy_data = near(destroy, data, 4)
+        route r1: destroy_data -> simple
+        route any_destroy: destroy -> coding
+        route earlier: assistant.destroy -> vision
+    """)

@@ -70,3 +70,13 @@ def test_word_char_except_leaves_out_every_case():
 def test_classes_are_small():
     assert re2.compile(WORD_CHAR).programsize < 200
     assert re2.compile(NON_WORD).programsize < 200
+
+
+def test_gap_word_end_holds_no_word_character():
+    from hrouter.compiler.lower_patterns import _WORD_END
+
+    end = re2.compile(_WORD_END)
+    for cp in list(range(0x20, 0x180)) + list(range(0x2000, 0x2070)) + list(range(0x3000, 0x3040)):
+        ch = chr(cp)
+        if end.fullmatch(ch) is not None:
+            assert not is_word_char(ch), hex(cp)
