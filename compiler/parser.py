@@ -110,8 +110,22 @@ def _syntax_diagnostic(src: SourceText, exc: UnexpectedInput) -> Diagnostic:
 
 
 def parse(text: str, file: str, display_path: str | None = None) -> tuple[ast.RulesFile | None, list[Diagnostic]]:
-    """Parse one file; on a syntax error, return no tree and one diagnostic."""
-    src = SourceText(display_path or file, text)
+    """Parse one file; on a syntax error, return no tree and one diagnostic.
+
+    Results are kept per (text, name): the tree is immutable, so a process that recompiles
+    (the proxy's reload, `hrouter diff`) re-parses only the files that changed."""
+    tree, diags = _parse_cached(text, file, display_path or file)
+    return tree, list(diags)
+
+
+@functools.lru_cache(maxsize=128)
+def _parse_cached(text: str, file: str, display_path: str) -> tuple[ast.RulesFile | None, tuple[Diagnostic, ...]]:
+    tree, diags = _parse(text, file, display_path)
+    return tree, tuple(diags)
+
+
+def _parse(text: str, file: str, display_path: str) -> tuple[ast.RulesFile | None, list[Diagnostic]]:
+    src = SourceText(display_path, text)
     try:
         tree = grammar().parse(text)
     except UnexpectedInput as exc:

@@ -81,3 +81,21 @@ def test_unwritable_output(tmp_path):
     proc = run("compile", str(tmp_path), "--no-expects", "-o", str(tmp_path / "missing" / "a.json"), cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.startswith("hrouter compile: cannot write") and "Traceback" not in proc.stderr
+
+
+def test_two_processes_write_identical_bytes(tmp_path):
+    import os
+    import shutil
+    from importlib.resources import files
+
+    # A private copy of the packaged rules, so both runs read the same sources.
+    rules = tmp_path / "rules"
+    shutil.copytree(str(files("hrouter.rules")), rules, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    # Separate interpreters with different hash seeds: no shared cache, different set orders.
+    outputs = []
+    for seed, name in (("1", "a.json"), ("12345", "b.json")):
+        proc = subprocess.run([*HROUTER, "compile", "rules", "--no-expects", "-o", name], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
