@@ -50,7 +50,12 @@ MAX_RE2_WORDS = 200
 
 
 def at_least_words(t: int) -> str:
-    """RE2 for "the text has at least t (>= 1) white-space separated words"."""
+    """RE2 for "the text has at least t (>= 1) white-space separated words".
+
+    "At least one word" doubles as a canary: RE2 reports a failed set match (its DFA out of
+    memory) as no match at all. Then this fact is missing too, the key reads as an empty
+    prompt, and the empty-prompt safety rule sends the request to confirmation: a failed scan
+    fails closed instead of looking like a harmless prompt."""
     body = f"(?:[^{_WS}]+[{_WS}]+){{{t - 1}}}" if t > 1 else ""
     return f"\\A[{_WS}]*{body}[^{_WS}]"
 
