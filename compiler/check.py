@@ -237,6 +237,19 @@ def check_unused(sym: Symbols) -> list[Diagnostic]:
     ]
 
 
+def check_empty_history(sym: Symbols) -> list[Diagnostic]:
+    """With `set lookback = 0` there are no earlier user turns: history tests never hold."""
+    if sym.lookback != 0:
+        return []
+    out = []
+    for _ctx, expr in conditions(sym):
+        for n in walk(expr):
+            if isinstance(n, ast.Ref) and (n.scope == "history" or n.name == "history_image"):
+                what = "history_image" if n.scope is None else f"history.{n.name}"
+                out.append(sym.load.diag("empty-history", f"{what} never holds with `set lookback = 0`", n.pos, severity="warning"))
+    return out
+
+
 def check_reachability(sym: Symbols) -> list[Diagnostic]:
     return [sym.load.diag("unreachable", message, pos) for pos, message in unreachable_rules(sym)]
 
@@ -251,6 +264,7 @@ STAGES: tuple[tuple[str, Check, bool], ...] = (
     ("rules", check_rules, False),
     ("expects", check_expects, False),
     ("unused", check_unused, False),  # warnings only
+    ("empty-history", check_empty_history, False),  # warnings only
     ("cycles", check_cycles, True),  # needs every name resolved
     ("reachability", check_reachability, True),  # inlines derived features: needs no cycles
 )

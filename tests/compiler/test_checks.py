@@ -386,3 +386,12 @@ def test_lexical_implications(errors_of, compile_text):
         route any_destroy: destroy -> coding
         route earlier: assistant.destroy -> vision
     """)
+
+
+def test_history_with_zero_lookback_warns(write_rules):
+    warnings = []
+    text = HEADER + "set lookback = 0\nfeature w = words(x)\nroute r: history.w or history_image -> coding\ndefault -> balanced\n"
+    compile_rules(write_rules(text), warnings=warnings)
+    assert [(w.code, w.location.line, w.location.column) for w in warnings] == [
+        ("empty-history", 4, 10), ("empty-history", 4, 23),
+    ]
