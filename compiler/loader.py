@@ -73,10 +73,11 @@ def load(path: str | os.PathLike[str]) -> LoadResult:
     root, entry = resolve_entry(path)
     result = LoadResult(root=root, files=[], statements=[], diagnostics=[], sources={})
     if not entry.is_file():
-        what = "rules folder has no entry file" if Path(path).is_dir() else "no such rules file"
-        result.diagnostics.append(
-            Diagnostic("missing-file", f"{what}: {entry}", SourceLocation(str(entry)))
-        )
+        if Path(path).is_dir():
+            where, what = str(path), f"the rules folder has no entry file {ENTRY_FILE}"
+        else:
+            where, what = str(path), "no such rules file or folder"
+        result.diagnostics.append(Diagnostic("missing-file", what, SourceLocation(where)))
         return result
     root_abs = root.resolve()
     seen: set[Path] = set()

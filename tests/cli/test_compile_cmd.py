@@ -56,7 +56,7 @@ def test_compile_error_is_rendered_on_stderr(tmp_path):
 def test_compile_missing_folder(tmp_path):
     proc = run("compile", str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 1
-    assert "no such rules file" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"{tmp_path / 'nope'}: no such rules file or folder"
 
 
 def test_warnings_go_to_stderr_and_do_not_fail(tmp_path):

@@ -90,7 +90,7 @@ def test_missing_include_and_syntax_errors_in_several_files(write_rules):
 def test_missing_entry_file(tmp_path):
     with pytest.raises(RulesError) as info:
         compile_rules(tmp_path)
-    assert "rules folder has no entry file" in str(info.value)
+    assert str(info.value) == f"{tmp_path}: the rules folder has no entry file main.rules"
 
 
 def test_file_that_is_not_utf8(write_rules):
