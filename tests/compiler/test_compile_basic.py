@@ -77,3 +77,40 @@ def test_json_round_trip_and_determinism(compile_text):
     second = artifact_to_json(compile_text(BODY))
     assert first == second
     assert artifact_to_json(artifact_from_json(first)) == first
+
+
+def test_derived_features_are_topologically_sorted(compile_text):
+    a = compile_text("""
+        feature top = middle and not bottom
+        feature middle = bottom or w
+        feature bottom = w and has_context
+        feature w = words(x)
+        feature other = w
+        route r: top or other -> coding
+    """)
+    order = [d.name for d in a.derived]
+    assert order.index("bottom") < order.index("middle") < order.index("top")
+    assert sorted(order) == ["bottom", "middle", "other", "top"]
+    seen = {x.name for x in a.atoms}
+    for d in a.derived:  # each refers only to atoms and earlier entries
+        refs = []
+        stack = [d.expr]
+        while stack:
+            e = stack.pop()
+            if e[0] == "ref":
+                refs.append(e[1])
+            elif e[0] in ("and", "or", "not"):
+                stack.extend(e[1:])
+        assert all(r in seen for r in refs), (d.name, refs)
+        seen.add(d.name)
+
+
+def test_reason_defaults_and_safety_order(compile_text):
+    a = compile_text("""
+        route first: empty_prompt -> simple
+        safety late: has_context -> confirmation
+        safety later: latency_sensitive -> confirmation unless allow_send_actions
+    """)
+    assert [r.id for r in a.rules] == ["late", "later", "first", "default"]
+    assert a.rules[0].reason == "safety rule late"
+    assert a.rules[2].reason == "route rule first"
