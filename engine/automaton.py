@@ -20,10 +20,11 @@ import re2
 
 from hrouter.engine.artifact import BUILTIN_ATOMS, Artifact
 
-# 1 MB prompts run through the set's DFA; with RE2's default 8 MB budget a large rule set can
-# exhaust it and Set.Match then reports no match at all, which must never happen to a safety
-# pattern. 256 MB is a ceiling, not an allocation: the DFA grows only as states are visited.
-MAX_MEM = 256 << 20
+# RE2's default 8 MB budget is small for a hundred-odd patterns over long prompts; the DFA
+# then resets its state cache more often (slower, never wrong: a set scan that truly runs out
+# of memory reports no match, and the "at least one word" canary below turns that into an
+# empty-prompt refusal). 64 MB is a ceiling, not an allocation: states are built as visited.
+MAX_MEM = 64 << 20
 
 _OPS = {
     "<": operator.lt,
