@@ -24,7 +24,9 @@ class RulesLoadError(ValueError):
 def cache_file(rules_path: Path) -> Path:
     # Named by the rules' absolute path; a new hrouter version (which may lower the same
     # sources differently) gets its own entry.
-    return pickle_cache.cache_dir() / pickle_cache.versioned_name("rules", f"{rules_path.resolve()}\0{FORMAT_VERSION}")
+    return pickle_cache.cache_dir() / pickle_cache.versioned_name(
+        "rules", f"{rules_path.resolve()}\0{FORMAT_VERSION}", "hrouter.engine.artifact"
+    )
 
 
 def _sha256(path: Path) -> str | None:

@@ -144,7 +144,7 @@ class Catalog:
         # warm start imports neither PyYAML nor cattrs.
         from hrouter.engine import pickle_cache
 
-        cached_at = pickle_cache.cache_dir() / pickle_cache.versioned_name("catalog", text)
+        cached_at = pickle_cache.cache_dir() / pickle_cache.versioned_name("catalog", text, __name__)
         raw = pickle_cache.load(cached_at, __name__, CatalogFile)
         if raw is None or not _still_valid(raw):
             raw = parse_yaml(text, origin)

@@ -19,13 +19,30 @@ def cache_dir() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".cache" / "hrouter"
 
 
-def versioned_name(prefix: str, key: str) -> str:
-    """A file name for ``key`` that also changes with the hrouter version (new code, new cache)."""
+def layout(module: str) -> str:
+    """The field names of a module's model classes: a pickle made for another layout (a newer
+    or older hrouter, or a checkout in the middle of a change) gets another file name."""
+    import sys
+
+    import attrs
+
+    classes = sorted(
+        (name, tuple(f.name for f in attrs.fields(cls)))
+        for name, cls in vars(sys.modules[module]).items()
+        if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == module
+    )
+    return repr(classes)
+
+
+def versioned_name(prefix: str, key: str, module: str) -> str:
+    """A file name for ``key`` that also changes with the hrouter version and the layout of
+    the classes stored (new code, new cache)."""
     import hashlib
 
     from hrouter import __version__
 
-    digest = hashlib.sha256(f"{key}\0{__version__}".encode("utf-8", "surrogatepass")).hexdigest()
+    material = f"{key}\0{__version__}\0{layout(module)}"
+    digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{prefix}-{digest[:32]}.pickle"
 
 

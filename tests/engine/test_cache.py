@@ -111,3 +111,9 @@ def test_warm_decide_imports_no_compiler_proxy_yaml_or_cattrs(rules_dir):
     warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert warm.returncode == 0, warm.stderr
     assert warm.stdout.strip() == "[]"
+
+
+def test_cache_names_follow_the_model_layout(rules_dir, monkeypatch):
+    before = cache.cache_file(rules_dir)
+    monkeypatch.setattr(pickle_cache, "layout", lambda module: "another layout")
+    assert cache.cache_file(rules_dir) != before
