@@ -1,0 +1,1 @@
+"""Helpers for benchmarks/proxy_bench.py: a minimal model stand-in and a light load generator."""
