@@ -10,6 +10,7 @@ unexpected becomes a ``human_confirm`` decision.
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from pathlib import Path
 
 from hrouter.engine.artifact import Artifact
@@ -73,6 +74,9 @@ class ModelRouter:
         self.resolver = Resolver(catalog)
         self._automaton = self.decider.automaton
         self._message_key = self._automaton.message_key
+        self._set_match = self._automaton._set.Match
+        self._breaks = self._automaton._breaks
+        self._inline_key = not self._automaton._python_words  # the inlined key has no word count
         self._fast = BoundedTable[str](table_size)  # scan key -> engine, string prompts without hints
         self._fast_get = self._fast.get
         self._conv = BoundedTable[str](table_size)  # bits -> engine, conversations without hints
@@ -97,8 +101,19 @@ class ModelRouter:
     def route_fast(self, prompt: object, hints: object = None) -> str:
         try:
             if hints is None:
+                if type(prompt) is str and self._inline_key:
+                    # Memoised on the scan's raw result (Automaton.message_key, inlined: this
+                    # is the hottest line of the package): one Set.Match and one dict lookup.
+                    text = prompt if prompt.isascii() else normalize(prompt)
+                    matched = self._set_match(text.encode("utf-8")) or []
+                    matched.append(bisect_right(self._breaks, len(text)) - 1)
+                    key = tuple(matched)
+                    engine = self._fast_get(key)
+                    if engine is None:
+                        bits = self._automaton.key_bits(key)
+                        engine = self._fast.put(key, self._select(bits, NO_HINTS)[1].engine)
+                    return engine
                 if type(prompt) is str:
-                    # Memoised on the scan's raw result: one Set.Match and one dict lookup.
                     key = self._message_key(prompt if prompt.isascii() else normalize(prompt))
                     engine = self._fast_get(key)
                     if engine is None:

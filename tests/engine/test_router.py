@@ -125,3 +125,10 @@ def test_public_names_are_exported():
 
     for name in ("ModelRouter", "RouterConfigError", "RoutingDecision", "RoutingHints", "route_prompt"):
         assert getattr(engine, name) is getattr(hrouter, name)
+
+
+def test_inlined_hot_path_key_matches_the_automaton(router):
+    for text in ("rewrite this text", "", "drop the production database " * 300, "ｄｒｏｐ it"):
+        router.route_fast(text)
+        key = router._automaton.message_key(text if text.isascii() else __import__("hrouter.engine.normalize", fromlist=["x"]).normalize(text))
+        assert router._fast.get(key) == router.route(text).selected_engine
