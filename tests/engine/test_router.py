@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from hrouter.engine.catalog import Catalog
+from hrouter.engine.normalize import normalize
 from hrouter.engine.router import ModelRouter, RouterConfigError, route_prompt
 
 from engine_fixtures import make_artifact
@@ -130,5 +131,5 @@ def test_public_names_are_exported():
 def test_inlined_hot_path_key_matches_the_automaton(router):
     for text in ("rewrite this text", "", "drop the production database " * 300, "ｄｒｏｐ it"):
         router.route_fast(text)
-        key = router._automaton.message_key(text if text.isascii() else __import__("hrouter.engine.normalize", fromlist=["x"]).normalize(text))
+        key = router._automaton.message_key(normalize(text))
         assert router._fast.get(key) == router.route(text).selected_engine
