@@ -8,18 +8,20 @@ import attrs
 import httpx
 
 from hrouter.server.config import BackendConfig, ProxyConfig, backend_api_key
+from hrouter.server.upstream import Pool
 
-# Enough keep-alive connections for concurrency 32 without reconnecting under load.
-_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=30.0)
+# Health checks only: a few connections are plenty.
+_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=2, keepalive_expiry=30.0)
 
 
 @attrs.frozen
 class Backend:
     name: str
     config: BackendConfig
+    #: the forwarding path: lean keep-alive connections (see upstream.py for why not httpx)
+    upstream: Pool
+    #: health checks and doctor
     client: httpx.AsyncClient
-    #: the full chat URL, built once so each request only looks it up
-    chat_url: str
     models_url: str
 
 
@@ -47,13 +49,16 @@ class BackendPool:
     async def open(self) -> None:
         for name, cfg in self.config.backends.items():
             base = cfg.base_url.rstrip("/")
-            client = httpx.AsyncClient(headers=_headers(cfg), timeout=_timeout(cfg.timeout_seconds), limits=_LIMITS)
-            self.backends[name] = Backend(name, cfg, client, base + "/chat/completions", base + "/models")
+            headers = _headers(cfg)
+            client = httpx.AsyncClient(headers=headers, timeout=_timeout(cfg.timeout_seconds), limits=_LIMITS)
+            upstream = Pool(base, headers, cfg.timeout_seconds, min(cfg.timeout_seconds, 5.0))
+            self.backends[name] = Backend(name, cfg, upstream, client, base + "/models")
 
     async def close(self) -> None:
-        clients = [b.client for b in self.backends.values()]
+        backends = list(self.backends.values())
         self.backends = {}
-        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+        await asyncio.gather(*(b.client.aclose() for b in backends), *(b.upstream.aclose() for b in backends),
+                             return_exceptions=True)
 
     def __getitem__(self, name: str) -> Backend:
         return self.backends[name]

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import attrs
-import httpx
 
 from hrouter.server.backends import Backend, BackendPool
+from hrouter.server.upstream import Response, UpstreamError
 
 # Tool-related fields a strip_tools backend must not see.
 TOOL_FIELDS = ("tools", "tool_choice", "functions", "function_call", "parallel_tool_calls")
@@ -33,7 +33,7 @@ class Failure:
 
 @attrs.define
 class Attempts:
-    response: httpx.Response | None = None
+    response: Response | None = None
     backend: str | None = None
     failures: list[Failure] = attrs.field(factory=list)
 
@@ -48,11 +48,9 @@ class Attempts:
         return bool(self.failures) and self.failures[-1].kind == "timeout"
 
 
-async def _attempt(backend: Backend, body: dict[str, Any], request_id: str, stream: bool) -> httpx.Response:
-    request = backend.client.build_request(
-        "POST", backend.chat_url, content=payload_for(body, backend), headers={"x-request-id": request_id}
-    )
-    return await backend.client.send(request, stream=stream)
+async def _attempt(backend: Backend, body: dict[str, Any], request_id: str, stream: bool) -> Response:
+    return await backend.upstream.request("POST", "/chat/completions", payload_for(body, backend),
+                                          {"x-request-id": request_id}, stream=stream)
 
 
 async def send_with_fallbacks(
@@ -69,11 +67,8 @@ async def send_with_fallbacks(
         backend = pool[name]
         try:
             response = await _attempt(backend, body, request_id, stream)
-        except httpx.TimeoutException:
-            result.failures.append(Failure(name, "timeout", f"no answer within {backend.config.timeout_seconds:g}s"))
-            continue
-        except httpx.HTTPError as exc:
-            result.failures.append(Failure(name, "unreachable", f"{type(exc).__name__}: {exc}".rstrip(": ")))
+        except UpstreamError as exc:
+            result.failures.append(Failure(name, exc.kind, exc.detail))
             continue
         if response.status_code >= 500:
             result.failures.append(Failure(name, "status", f"HTTP {response.status_code}"))
