@@ -15,8 +15,10 @@ from starlette.routing import Route
 
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
-from hrouter.server.endpoints import chat_completions, health, list_models
+from hrouter.server.endpoints import chat_completions, health, list_models, metrics
+from hrouter.server.events import EventSink
 from hrouter.server.health import HealthChecker
+from hrouter.server.metrics import RouterMetrics
 from hrouter.server.middleware import ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
 
@@ -30,6 +32,8 @@ class ProxyState:
     pool: BackendPool
     health: HealthChecker
     started_at: int
+    sink: EventSink
+    metrics: RouterMetrics
 
 
 def build_router(config: ProxyConfig) -> Any:
@@ -51,14 +55,19 @@ def create_app(
     reloads when the app runs in the main thread.
     """
     build = build or (lambda: build_router(config))
+    router_metrics = RouterMetrics()
     holder = RouterHolder(router if router is not None else build(), build,
-                          lambda: watched_files(config.router_config, config.rules))
+                          lambda: watched_files(config.router_config, config.rules),
+                          on_reload=router_metrics.observe_reload)
     pool = BackendPool(config)
-    state = ProxyState(config, holder, pool, HealthChecker(config.health.backend_timeout_seconds), int(time.time()))
+    sink = EventSink.from_config(config.observability)
+    state = ProxyState(config, holder, pool, HealthChecker(config.health.backend_timeout_seconds), int(time.time()),
+                       sink, router_metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await pool.open()
+        sink.start()
         uninstall = install_sighup(holder)
         watcher = asyncio.create_task(holder.watch(watch_interval)) if watch_interval else None
         try:
@@ -70,6 +79,7 @@ def create_app(
                     await watcher
             uninstall()
             await pool.close()
+            await sink.aclose()  # queued routing events are written before exit
 
     app = Starlette(
         routes=[
@@ -77,6 +87,7 @@ def create_app(
             Route("/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/models", list_models, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         middleware=[Middleware(ProxyMiddleware, api_key=config.resolved_api_key())],
         lifespan=lifespan,

@@ -1,4 +1,4 @@
-"""The proxy's three endpoints: chat completions, models, health."""
+"""The proxy's endpoints: chat completions, models, health, metrics."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hrouter.server.body import BodyTooLarge, ClientGone, read_body
 from hrouter.server.dispatch import CONFIRM, choose, confirmation_details
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
+from hrouter.server.metrics import CONTENT_TYPE
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -31,10 +32,34 @@ def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
     return headers
 
 
+class _Outcome:
+    """What one chat request did, for the event log and the metrics (never the prompt itself)."""
+
+    __slots__ = ("state", "router", "messages", "hints", "request_id", "started", "route_s", "engine")
+
+    def __init__(self, state, router, messages, hints, request_id, started, route_s, engine):
+        self.state, self.router, self.messages, self.hints = state, router, messages, hints
+        self.request_id, self.started, self.route_s, self.engine = request_id, started, route_s, engine
+
+    def done(self, status: int, backend: str | None = None, fallback: bool = False,
+             upstream_s: float | None = None) -> None:
+        state = self.state
+        state.metrics.observe_request(self.engine, backend, status, self.route_s, upstream_s, fallback=fallback)
+        if state.sink.enabled:
+            # The receipt is built on the sink's thread, off the event loop.
+            state.sink.record(
+                prompt=self.messages, router=self.router, engine=self.engine, request_id=self.request_id,
+                backend=backend, backend_model=state.config.backends[backend].model if backend else None,
+                fallback_used=fallback, status=status, hints=self.hints, route_seconds=self.route_s,
+                upstream_seconds=upstream_s, total_seconds=time.perf_counter() - self.started,
+            )
+
+
 async def chat_completions(request: Request) -> Response:
     state = request.app.state.proxy
     config = state.config
     request_id = request.scope["state"]["request_id"]
+    started = time.perf_counter()
     try:
         raw = await read_body(request.scope, request.receive, config.proxy.max_body_bytes)
     except BodyTooLarge:
@@ -52,29 +77,37 @@ async def chat_completions(request: Request) -> Response:
         return error_response(400, "Request body must be a JSON object.", "invalid_request_error")
 
     router = state.holder.router  # read once: a reload mid-request does not mix rule sets
+    routed_at = time.perf_counter()
     choice = choose(config, router, body)
     engine = choice.engine
+    outcome = _Outcome(state, router, body.get("messages"), choice.hints, request_id, started,
+                       time.perf_counter() - routed_at, engine)
     if engine == CONFIRM:
         log.info("request=%s engine=%s status=409", request_id, engine)
+        outcome.done(409)
         return error_response(
             409, "Human confirmation is required before this request can be forwarded.",
             "human_confirmation_required", headers={"x-routed-engine": engine},
             selected_engine=engine, **confirmation_details(router, body, choice.hints),
         )
     if choice.backend is None:
+        outcome.done(502)
         return error_response(
             502, f"No backend is configured for engine {engine!r}; map it under engine_backends.",
             "routing_backend_missing", headers={"x-routed-engine": engine}, selected_engine=engine,
         )
 
     stream = body.get("stream") is True
-    started = time.perf_counter()
+    sent_at = time.perf_counter()
     attempts = await send_with_fallbacks(state.pool, config.attempt_order(choice.backend), body, request_id, stream)
     response = attempts.response
     if response is None:
-        headers = {"x-routed-engine": engine, "x-routed-backend": attempts.failures[-1].backend}
+        last = attempts.failures[-1].backend
+        headers = {"x-routed-engine": engine, "x-routed-backend": last}
         log.warning("request=%s engine=%s upstream failed: %s", request_id, engine, attempts.summary())
-        if attempts.timed_out():
+        status = 504 if attempts.timed_out() else 502
+        outcome.done(status, last, attempts.fallback_used, time.perf_counter() - sent_at)
+        if status == 504:
             return error_response(504, f"Backend timed out: {attempts.summary()}.", "upstream_timeout",
                                   headers=headers, selected_engine=engine)
         return error_response(502, f"No backend could answer: {attempts.summary()}.", "upstream_unavailable",
@@ -88,13 +121,17 @@ async def chat_completions(request: Request) -> Response:
         if response.status_code >= 400:
             # An error answer, not a stream: pass the upstream body through whole.
             content = await response.aread()
-            await response.aclose()
+            outcome.done(response.status_code, backend, attempts.fallback_used, time.perf_counter() - sent_at)
             return Response(content, status_code=response.status_code, headers=headers)
         headers.setdefault("content-type", "text/event-stream")
         headers["cache-control"] = "no-cache"
-        return StreamingResponse(relay(response, backend, request_id), status_code=response.status_code, headers=headers)
-    log.debug("request=%s engine=%s backend=%s status=%s ms=%.2f", request_id, engine, backend,
-              response.status_code, (time.perf_counter() - started) * 1000)
+        status = response.status_code
+
+        def finished() -> None:
+            outcome.done(status, backend, attempts.fallback_used, time.perf_counter() - sent_at)
+
+        return StreamingResponse(relay(response, backend, request_id, finished), status_code=status, headers=headers)
+    outcome.done(response.status_code, backend, attempts.fallback_used, time.perf_counter() - sent_at)
     return Response(response.content, status_code=response.status_code, headers=headers)
 
 
@@ -122,7 +159,14 @@ async def health(request: Request) -> Response:
         "backends": backends,
         "engine_backends": dict(state.config.engine_backends),
         "rules": rules,
+        "observability": state.sink.status(),
         "proxy_config": state.config.source,
     }
     strict = request.query_params.get("strict", "") not in ("", "0", "false")
     return JSONResponse(body, status_code=503 if strict and not all_ok else 200)
+
+
+async def metrics(request: Request) -> Response:
+    state = request.app.state.proxy
+    state.metrics.set_events_dropped(state.sink.status()["dropped"])
+    return Response(state.metrics.render(), media_type=CONTENT_TYPE)

@@ -54,8 +54,10 @@ class RouterHolder:
     """The router currently serving. Requests read `holder.router` once; a reload replaces it
     with one assignment, so a request never sees half of an old and half of a new rule set."""
 
-    def __init__(self, router: Any, build: Callable[[], Any], files: Callable[[], list[Path]]):
+    def __init__(self, router: Any, build: Callable[[], Any], files: Callable[[], list[Path]],
+                 on_reload: Callable[[bool], None] | None = None):
         self.router = router
+        self._on_reload = on_reload or (lambda ok: None)
         self._build = build
         self._files = files
         self._lock = asyncio.Lock()
@@ -81,12 +83,14 @@ class RouterHolder:
             except Exception as exc:  # any failure keeps the old router serving
                 self.last_error = f"{type(exc).__name__}: {exc}".strip()
                 log.error("reload (%s) failed, still serving the previous rules: %s", why, self.last_error)
+                self._on_reload(False)
                 return False
             self.router = new
             self.generation += 1
             self.last_error = None
             self.last_reload_at = time.time()
             log.info("reload (%s): now serving artifact %s", why, getattr(new, "artifact_hash", "?"))
+            self._on_reload(True)
             return True
 
     def changed(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from hrouter.server.errors import sse_error_event
 from hrouter.server.upstream import Response, UpstreamError
@@ -11,7 +11,8 @@ from hrouter.server.upstream import Response, UpstreamError
 log = logging.getLogger("hrouter.proxy")
 
 
-async def relay(response: Response, backend: str, request_id: str) -> AsyncIterator[bytes]:
+async def relay(response: Response, backend: str, request_id: str,
+                finished: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
     """Chunks as the network delivers them; nothing is buffered to the end.
 
     If the client goes away, Starlette cancels this generator and `finally` closes the upstream
@@ -29,3 +30,5 @@ async def relay(response: Response, backend: str, request_id: str) -> AsyncItera
             yield sse_error_event(f"Backend {backend!r} failed mid-stream: {exc.detail}.", "upstream_stream_error")
     finally:
         await response.aclose()
+        if finished is not None:
+            finished()
