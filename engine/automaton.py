@@ -46,6 +46,11 @@ def _tokens(chars: int) -> int:
 
 # Exactly the characters str.isspace() (and so str.split()) treats as white space.
 _WS = r"\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+#: Texts longer than this (in bytes) with more than DIVERSE_WORDS distinct words in their first
+#: DIVERSITY_WINDOW characters are scanned through a FilteredRE2 (see Automaton.long_match).
+LONG_TEXT = 2048
+DIVERSE_WORDS = 128
+DIVERSITY_WINDOW = 16384
 #: Word thresholds up to this are counted by RE2; a rule set with a larger one counts in Python.
 MAX_RE2_WORDS = 200
 
@@ -88,7 +93,9 @@ class Automaton:
             for b in range(len(self._thresholds) + 1)
         )
         internal = [at_least_words(t) for t in self._thresholds]
+        self._regexes = tuple(p.regex for p in artifact.patterns) + tuple(internal)
         self._set = self._build_set(artifact, internal)
+        self._filter = None  # built on the first long, varied text (see long_match)
         n = len(artifact.patterns)
         masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history")}
         for j in range(len(internal)):
@@ -174,13 +181,42 @@ class Automaton:
 
     # -- scanning ------------------------------------------------------------------------------
 
+    def long_match(self, data: bytes, text: str) -> list[int]:
+        """Exactly what the set reports for a text longer than LONG_TEXT, found the fastest way.
+
+        RE2 builds the set's DFA lazily, a state per new combination of live positions across
+        all patterns. Repetitive text reuses a few states (a 1 MB prompt scans in a few ms),
+        but long varied text (a pasted document, a log) makes new ones at nearly every byte:
+        the first scan of 50 KB of prose took seconds. For such text a FilteredRE2 is used:
+        a literal prefilter picks the patterns that can match and each runs on its own, with
+        its own small DFA (tens of ms for the same 50 KB). Both are exact, so which one runs
+        changes the time, never the answer; the choice depends only on the text."""
+        if len(set(text[:DIVERSITY_WINDOW].split())) <= DIVERSE_WORDS:
+            return self._set.Match(data) or []
+        flt = self._filter
+        if flt is None:
+            flt = re2.Filter()
+            options = re2.Options()
+            options.never_capture = True
+            for regex in self._regexes:
+                flt.Add(regex, options)
+            flt.Compile()
+            self._filter = flt
+        return flt.Match(data) or []
+
+    def _match(self, text: str) -> list[int]:
+        data = text.encode("utf-8")
+        if len(data) > LONG_TEXT:
+            return self.long_match(data, text)
+        return self._set.Match(data) or []
+
     def match(self, text: str) -> list[int]:
         """Indexes of the rule patterns that match ``text`` (already normalised)."""
         n = len(self.patterns)
-        return [i for i in self._set.Match(text.encode("utf-8")) or () if i < n]
+        return [i for i in self._match(text) if i < n]
 
     def scan(self, text: str, masks: tuple[int, ...]) -> int:
-        matched = self._set.Match(text.encode("utf-8"))
+        matched = self._match(text)
         return reduce(operator.or_, map(masks.__getitem__, matched)) if matched else 0
 
     def message_key(self, text: str) -> tuple[int, ...]:
@@ -188,7 +224,7 @@ class Automaton:
         followed by the length bucket (and, for huge word thresholds, the capped word count).
         OR-ing masks into big integers costs more than the scan itself on short prompts, so
         ``route_fast`` memoises on this tuple and builds bits (``key_bits``) only on a miss."""
-        matched = self._set.Match(text.encode("utf-8")) or []
+        matched = self._match(text)
         matched.append(bisect_right(self._breaks, len(text)) - 1)
         if self._python_words:
             cap = self._word_cap

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from pathlib import Path
 
 from hrouter.engine.artifact import Artifact
+from hrouter.engine.automaton import LONG_TEXT
 from hrouter.engine.catalog import CONFIRM_ENGINE, CONFIRM_TARGET, Catalog, CatalogError
 from hrouter.engine.decision import Decider
 from hrouter.engine.hints import NO_HINTS, HintError, RoutingHints, coerce
@@ -105,7 +106,11 @@ class ModelRouter:
                     # Memoised on the scan's raw result (Automaton.message_key, inlined: this
                     # is the hottest line of the package): one Set.Match and one dict lookup.
                     text = prompt if prompt.isascii() else normalize(prompt)
-                    matched = self._set_match(text.encode("utf-8")) or []
+                    data = text.encode("utf-8")
+                    if len(data) <= LONG_TEXT:
+                        matched = self._set_match(data) or []
+                    else:
+                        matched = self._automaton.long_match(data, text)
                     matched.append(bisect_right(self._breaks, len(text)) - 1)
                     key = tuple(matched)
                     engine = self._fast_get(key)
