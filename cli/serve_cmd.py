@@ -52,9 +52,9 @@ def _banner(url: str, config, demo: bool, workers: int) -> str:
         f"Health: curl {url}/health    Stop: Ctrl-C",
     ]
     if demo:
-        lines.insert(1, "Demo mode: each backend is a stand-in that answers with its backend and model name:")
-        for name, backend in config.backends.items():
-            lines.insert(2, f"  {name:<10} {backend.base_url}  (model {backend.model})")
+        demo = ["Demo mode: each backend is a stand-in that answers with its backend and model name:"]
+        demo += [f"  {name:<10} {b.base_url}  (model {b.model})" for name, b in config.backends.items()]
+        lines[1:1] = demo
         lines.append(
             f"Try: curl -s {url}/v1/chat/completions -H 'content-type: application/json' "
             "-d '{\"model\":\"hrouter\",\"messages\":[{\"role\":\"user\",\"content\":\"fix the failing test in my repo\"}]}'"
@@ -128,5 +128,8 @@ def run(args: argparse.Namespace) -> int:
         print("hrouter proxy stopped", file=sys.stderr)
         return 0
     finally:
+        if demo_servers:
+            # The stand-ins share uvicorn's loggers: keep their shutdown out of the user's way.
+            logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
         for s in demo_servers:
             s.stop()

@@ -29,6 +29,7 @@ class ThreadedServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning", **options: Any):
         self.sock = bind_socket(host, port)
         self.host, self.port = self.sock.getsockname()[:2]
+        options.setdefault("access_log", False)
         config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, **options)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"uvicorn-{self.port}", daemon=True)
