@@ -132,3 +132,32 @@ def test_stream_request_with_failing_backend_falls_back(client, behaviours):
 def test_unknown_route_and_wrong_method(client):
     assert client.get("/v1/chat/completions").status_code == 405
     assert client.get("/nope").status_code == 404
+
+
+def test_a_slow_big_upload_does_not_stall_other_requests(proxy, client, behaviours):
+    import threading
+
+    uploading = threading.Event()
+
+    def body():
+        for i in range(40):  # 2.5 MB over ~2 s, over the 64 KB limit after the first chunks
+            uploading.set()
+            time.sleep(0.05)
+            yield b"x" * 65536
+
+    def upload():
+        try:
+            httpx.post(f"{proxy.url}/v1/chat/completions", content=body(), timeout=10,
+                       headers={"content-type": "application/json"})
+        except httpx.HTTPError:
+            pass
+
+    worker = threading.Thread(target=upload)
+    worker.start()
+    try:
+        assert uploading.wait(5)
+        started = time.monotonic()
+        assert chat(client, "hello").status_code == 200
+        assert time.monotonic() - started < 1.0
+    finally:
+        worker.join(15)
