@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -178,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     folder = Path(tempfile.mkdtemp(prefix="hrouter-bench-"))
     procs: list[subprocess.Popen] = []
+    # A `timeout` or kill must still stop the servers this run started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         sp, op, rp = free_port(), free_port(), free_port()
         ours_cfg, ref_cfg = write_configs(folder, sp)
