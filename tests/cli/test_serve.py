@@ -163,3 +163,31 @@ def test_bad_config_is_one_line_error(tmp_path):
     assert proc.returncode == 2
     assert "$.proxy.port" in proc.stderr and "$.backends" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_watch_flag_reloads_when_rules_change(tmp_path, model_server):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    config = tmp_path / "proxy.yaml"
+    config.write_text(yaml.safe_dump({
+        "rules": str(rules),
+        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
+        "engine_backends": {"balanced_local": "local", "reasoning_local": "local"},
+    }))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start(["--config", str(config), "--port", str(port), "--watch", "--watch-interval", "0.2",
+                  "--log-level", "warning"])
+    try:
+        wait_up(proc, url)
+        assert chat(url, "tell me about the weather").headers["x-routed-engine"] == "balanced_local"
+        main = rules / "main.rules"
+        main.write_text(main.read_text().replace("words(prove, analyze, theorem)", "words(prove, analyze, theorem, weather)"))
+        deadline = time.monotonic() + 15
+        while httpx.get(f"{url}/health", timeout=2).json()["rules"]["generation"] != 1:
+            assert time.monotonic() < deadline, "--watch did not reload"
+            time.sleep(0.2)
+        assert chat(url, "tell me about the weather").headers["x-routed-engine"] == "reasoning_local"
+    finally:
+        code, _, err = stop(proc)
+    assert code == 0, err
