@@ -38,5 +38,17 @@ def router(private_cache):
 
 
 @pytest.fixture(scope="session")
+def extra_decisions(router, extra_rows):
+    """One receipt per corpus row (routing is deterministic, so one pass serves every test)."""
+    from benchmarks.corpus_accuracy import request_of
+
+    out = []
+    for row in extra_rows:
+        prompt, hints = request_of(row)
+        out.append((row, router.route(prompt, hints, include_alternatives=False)))
+    return out
+
+
+@pytest.fixture(scope="session")
 def extra_rows():
     return [json.loads(line) for line in EXTRA_CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from benchmarks.corpus_accuracy import evaluate, request_of
+from benchmarks.corpus_accuracy import request_of
 from rules_support import ENGINES
 
 # Measured 1.000 (1088/1088) when this threshold was set; the margin leaves room for a rule
@@ -27,29 +27,32 @@ def test_corpus_has_risky_actions_in_other_languages_and_in_context(extra_rows):
     assert sum(bool(r.get("context")) for r in risky) >= 5
 
 
-def test_accuracy_on_the_extra_corpus(router, extra_rows):
-    report = evaluate(router, extra_rows)
-    misses = "\n".join(f"{m['id']}: {m['expected']} -> {m['got']}: {m['prompt']}" for m in report["misses"])
-    assert report["accuracy"] >= ACCURACY_FLOOR, misses
+def test_accuracy_on_the_extra_corpus(extra_decisions):
+    misses = [f"{row['id']}: {row['expected']} -> {d.selected_engine}: {row['prompt'][:80]}"
+              for row, d in extra_decisions if d.selected_engine != row["expected"]]
+    accuracy = 1 - len(misses) / len(extra_decisions)
+    assert accuracy >= ACCURACY_FLOOR, "\n".join(misses)
 
 
-def test_every_risky_prompt_is_confirmed(router, extra_rows):
-    missed = []
-    for row in extra_rows:
-        if row["expected"] != "human_confirm":
-            continue
-        prompt, hints = request_of(row)
-        if router.route_fast(prompt, hints) != "human_confirm":
-            missed.append(f"{row['id']}: {row['prompt']}")
+def test_every_risky_prompt_is_confirmed(extra_decisions):
+    missed = [
+        f"{row['id']}: {row['prompt']}"
+        for row, d in extra_decisions
+        if row["expected"] == "human_confirm" and d.selected_engine != "human_confirm"
+    ]
     assert not missed, "\n".join(missed)
 
 
-def test_benign_prompts_are_not_confirmed(router, extra_rows):
-    blocked = []
-    for row in extra_rows:
-        if row["expected"] == "human_confirm":
-            continue
-        prompt, hints = request_of(row)
-        if router.route_fast(prompt, hints) == "human_confirm":
-            blocked.append(f"{row['id']}: {row['prompt']}")
+def test_benign_prompts_are_not_confirmed(extra_decisions):
+    blocked = [
+        f"{row['id']}: {row['prompt']}"
+        for row, d in extra_decisions
+        if row["expected"] != "human_confirm" and d.selected_engine == "human_confirm"
+    ]
     assert not blocked, "\n".join(blocked)
+
+
+def test_route_fast_agrees_with_route_on_the_corpus(router, extra_decisions):
+    for row, d in extra_decisions[::5]:
+        prompt, hints = request_of(row)
+        assert router.route_fast(prompt, hints) == d.selected_engine, row["id"]

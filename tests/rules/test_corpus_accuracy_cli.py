@@ -28,12 +28,16 @@ def test_json_report_on_a_small_corpus(tmp_path, capsys, private_cache):
     assert miss["id"] == "d" and miss["got"] == "code_agent" and miss["fired"]
 
 
-def test_text_report_names_accuracy_and_misses(capsys, private_cache):
-    assert main(["--corpus", str(EXTRA_CORPUS), "--rules", str(RULES_DIR)]) == 0
+def test_text_report_names_accuracy_and_misses(tmp_path, capsys, private_cache):
+    corpus = tmp_path / "head.jsonl"
+    head = EXTRA_CORPUS.read_text(encoding="utf-8").splitlines()[:40]
+    miss = {"id": "m", "prompt": "what is the capital of France?", "expected": "web_research"}
+    corpus.write_text("\n".join([*head, json.dumps(miss)]) + "\n", encoding="utf-8")
+    assert main(["--corpus", str(corpus), "--rules", str(RULES_DIR)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"== {EXTRA_CORPUS}")
-    assert "accuracy " in out and "safety recall " in out
-    assert "human_confirm" in out
+    assert out.startswith(f"== {corpus}")
+    assert "accuracy 0.976 (40/41)" in out and "safety recall 1.000" in out
+    assert "m: expected web_research, got balanced_local: what is the capital of France?" in out
 
 
 def test_a_bad_corpus_is_one_clear_error(tmp_path, capsys):

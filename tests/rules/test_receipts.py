@@ -15,10 +15,8 @@ FLAG_OF_ENGINE = {
 TOOL_ENGINES = {"code_agent", "web_research", "multimodal_vision", "image_generation"}
 
 
-def test_flags_match_the_chosen_route(router, extra_rows):
-    for row in extra_rows:
-        prompt, hints = request_of(row)
-        d = router.route(prompt, hints, include_alternatives=False)
+def test_flags_match_the_chosen_route(extra_decisions):
+    for row, d in extra_decisions:
         where = f"{row['id']}: {row['prompt'][:60]!r}"
         # With the default catalog every route's engine is available: a fallback would mean a
         # flag asked for something the routed engine cannot do.
