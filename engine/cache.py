@@ -21,11 +21,30 @@ class RulesLoadError(ValueError):
     """Rules that cannot be compiled or an artifact that cannot be used; str() says where and why."""
 
 
+_COMPILER_DIR = Path(__file__).resolve().parent.parent / "compiler"
+
+
+def compiler_fingerprint() -> str:
+    """Size and mtime of every compiler source, read without importing the compiler.
+
+    An edited compiler (a development checkout, or an upgrade that keeps the version number)
+    may lower the same rules differently, so its artifacts must not be served from the cache."""
+    try:
+        entries = sorted(
+            (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+            for entry in os.scandir(_COMPILER_DIR)
+            if entry.is_file() and entry.name.endswith((".py", ".lark"))
+        )
+    except OSError:
+        return "unknown"
+    return repr(entries)
+
+
 def cache_file(rules_path: Path) -> Path:
-    # Named by the rules' absolute path; a new hrouter version (which may lower the same
-    # sources differently) gets its own entry.
+    # Named by the rules' absolute path and the compiler that lowers them; a new hrouter
+    # version gets its own entry too.
     return pickle_cache.cache_dir() / pickle_cache.versioned_name(
-        "rules", f"{rules_path.resolve()}\0{FORMAT_VERSION}", "hrouter.engine.artifact"
+        "rules", f"{rules_path.resolve()}\0{FORMAT_VERSION}\0{compiler_fingerprint()}", "hrouter.engine.artifact"
     )
 
 

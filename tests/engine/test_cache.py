@@ -117,3 +117,18 @@ def test_cache_names_follow_the_model_layout(rules_dir, monkeypatch):
     before = cache.cache_file(rules_dir)
     monkeypatch.setattr(pickle_cache, "layout", lambda module: "another layout")
     assert cache.cache_file(rules_dir) != before
+
+
+def test_an_edited_compiler_gets_a_new_cache_entry(rules_dir, monkeypatch):
+    before = cache.cache_file(rules_dir)
+    monkeypatch.setattr(cache, "compiler_fingerprint", lambda: "another compiler")
+    assert cache.cache_file(rules_dir) != before
+
+
+def test_the_compiler_fingerprint_lists_its_sources_without_importing_it():
+    code = (
+        "import sys; from hrouter.engine import cache; fp = cache.compiler_fingerprint();"
+        "assert 'grammar.lark' in fp and 'compile.py' in fp, fp;"
+        "assert 'hrouter.compiler' not in sys.modules and 'lark' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
