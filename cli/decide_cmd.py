@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 ATTACHMENTS = ("image", "pdf", "code")
 COST_TIERS = ("none", "free", "low", "medium", "paid", "high")
@@ -68,6 +69,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", metavar="PROMPT", help="the prompt to route ('-' reads standard input)")
     parser.add_argument("--json", action="store_true", help="print the full receipt as JSON")
     parser.add_argument("--explain", action="store_true", help="also show the patterns, features and score terms")
+    parser.add_argument("--log", nargs="?", const="", metavar="FILE",
+                        help="append a routing event (JSON line) to FILE (default: $HROUTER_HOME/routing-events.jsonl)")
+    parser.add_argument("--prompt-capture", choices=("off", "redacted_preview", "full"), default="redacted_preview",
+                        help="how much of the prompt the logged event keeps (default: redacted_preview)")
     add_source_args(parser)
     add_hint_args(parser)
     parser.set_defaults(run=run)
@@ -79,7 +84,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     prompt = read_prompt(args.prompt)
     hints = hints_from(args)
+    started = time.perf_counter()
     decision = router.route(prompt, hints)
+    if args.log is not None:
+        from hrouter.server.events import log_decision
+
+        warning = log_decision(args.log or None, prompt, decision, prompt_capture=args.prompt_capture,
+                               route_seconds=time.perf_counter() - started, hints=hints)
+        if warning:
+            print(warning, file=sys.stderr)
     if args.json:
         data = decision.to_dict()
         if args.explain:

@@ -98,3 +98,32 @@ def test_stdin_prompt_and_real_process(rules):
                           input="please wipe the database\n", capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["selected_engine"] == "human_confirm"
+
+
+def test_log_appends_an_event_without_the_raw_prompt(capsys, rules, tmp_path):
+    log = tmp_path / "events.jsonl"
+    secret = "rewrite this text for alice@example.com"
+    for _ in range(2):
+        rc, _, err = run(capsys, "decide", "--rules", rules, "--log", str(log), secret)
+        assert rc == 0 and err == ""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    event = json.loads(lines[0])
+    assert event["selected_engine"] == "fast_local"
+    assert "alice@example.com" not in lines[0] and secret not in lines[0]
+
+
+def test_log_full_capture_keeps_the_prompt_for_replay(capsys, rules, tmp_path):
+    log = tmp_path / "events.jsonl"
+    rc, _, _ = run(capsys, "decide", "--rules", rules, "--log", str(log), "--prompt-capture", "full",
+                   "rewrite this text")
+    assert rc == 0
+    assert "rewrite this text" in log.read_text(encoding="utf-8")
+
+
+def test_log_to_an_unwritable_place_warns_but_still_decides(capsys, rules, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc, out, err = run(capsys, "decide", "--rules", rules, "--log", str(blocker / "events.jsonl"), "rewrite this text")
+    assert rc == 0 and "engine:       fast_local" in out
+    assert "could not write the routing event" in err
