@@ -70,7 +70,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the full receipt as JSON")
     parser.add_argument("--explain", action="store_true", help="also show the patterns, features and score terms")
     parser.add_argument("--log", nargs="?", const="", metavar="FILE",
-                        help="append a routing event (JSON line) to FILE (default: $HROUTER_HOME/routing-events.jsonl)")
+                        help="append a routing event (JSON line) to FILE (default: $HROUTER_HOME/logs/routing-events.jsonl)")
     parser.add_argument("--prompt-capture", choices=("off", "redacted_preview", "full"), default="redacted_preview",
                         help="how much of the prompt the logged event keeps (default: redacted_preview)")
     add_source_args(parser)

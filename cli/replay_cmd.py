@@ -7,8 +7,8 @@ import sys
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", metavar="FILE", help="events log (default: $HROUTER_HOME/routing-events.jsonl)")
-    parser.add_argument("--feedback", metavar="FILE", help="labels from `hrouter feedback` (default: $HROUTER_HOME/routing-feedback.jsonl if present)")
+    parser.add_argument("--events", metavar="FILE", help="events log (default: $HROUTER_HOME/logs/routing-events.jsonl)")
+    parser.add_argument("--feedback", metavar="FILE", help="labels from `hrouter feedback` (default: $HROUTER_HOME/logs/routing-feedback.jsonl if present)")
     parser.add_argument("--rules", metavar="DIR|ARTIFACT", help="rule set to replay under (default: the packaged rules)")
     parser.add_argument("--config", metavar="CATALOG", help="engine catalog (default: packaged)")
     parser.add_argument("--no-reroute", action="store_true", help="only summarise the log; do not route again")

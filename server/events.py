@@ -54,7 +54,7 @@ def hrouter_home() -> Path:
 
 
 def default_events_path() -> Path:
-    return hrouter_home() / "routing-events.jsonl"
+    return hrouter_home() / "logs" / "routing-events.jsonl"
 
 
 @attrs.frozen

@@ -42,7 +42,7 @@ class Label:
 
 
 def default_feedback_path() -> Path:
-    return hrouter_home() / "routing-feedback.jsonl"
+    return hrouter_home() / "logs" / "routing-feedback.jsonl"
 
 
 def event_files(path: str | os.PathLike[str]) -> list[Path]:
@@ -105,7 +105,7 @@ def record_label(
         raise FeedbackError(
             f"unknown engine {expected_engine!r}; the catalog has: {', '.join(engines)}"
         )
-    events = Path(events_path) if events_path else hrouter_home() / "routing-events.jsonl"
+    events = Path(events_path) if events_path else hrouter_home() / "logs" / "routing-events.jsonl"
     if not force:
         if not event_files(events):
             raise FeedbackError(f"no events log at {events}; pass --events FILE, or --force to label anyway")

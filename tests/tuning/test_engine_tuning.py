@@ -52,7 +52,7 @@ def logged(tmp_path, monkeypatch):
     """An events log written by the sink as the proxy writes it: full capture, plus one redacted row."""
     monkeypatch.delenv("HROUTER_LOG_PROMPTS", raising=False)
     home = tmp_path / "home"
-    events = home / "routing-events.jsonl"
+    events = home / "logs" / "routing-events.jsonl"
     router = ModelRouter.from_config(CATALOG, rules=OLD)
     full = EventSink(events, prompt_capture="full")
     for i, (rid, prompt, _) in enumerate(TRAFFIC):

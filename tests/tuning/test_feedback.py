@@ -14,8 +14,8 @@ CATALOG = (Path(__file__).parent / "data" / "catalog.yaml").read_text()
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("HROUTER_HOME", str(tmp_path / "home"))
     (tmp_path / "catalog.yaml").write_text(CATALOG)
-    events = tmp_path / "home" / "routing-events.jsonl"
-    events.parent.mkdir()
+    events = tmp_path / "home" / "logs" / "routing-events.jsonl"
+    events.parent.mkdir(parents=True)
     rows = [{"request_id": f"req-{i}", "selected_engine": "fast_local"} for i in range(5)]
     events.write_text("".join(json.dumps(r) + "\n" for r in rows))
     # an older id only in a rotated backup
@@ -42,7 +42,7 @@ def test_catalog_engines_include_human_confirm(home):
 
 
 def test_find_event_searches_backups(home):
-    events = home / "home" / "routing-events.jsonl"
+    events = home / "home" / "logs" / "routing-events.jsonl"
     assert find_event(events, "req-3")["selected_engine"] == "fast_local"
     assert find_event(events, "req-old") == {"request_id": "req-old"}
     assert find_event(events, "req-3x") is None
@@ -53,7 +53,7 @@ def test_record_validates_and_later_labels_win(home):
     engines = catalog_engines(home / "catalog.yaml")
     record_label("req-1", "fast_local", engines=engines)
     record_label("req-1", "code_agent", engines=engines, notes="repo prompt routed too small")
-    labels = load_labels(home / "home" / "routing-feedback.jsonl")
+    labels = load_labels(home / "home" / "logs" / "routing-feedback.jsonl")
     assert labels["req-1"].expected_engine == "code_agent"
     assert labels["req-1"].notes == "repo prompt routed too small"
     with pytest.raises(FeedbackError, match="unknown engine 'gpt9'"):
@@ -62,7 +62,7 @@ def test_record_validates_and_later_labels_win(home):
         record_label("req-404", "fast_local", engines=engines)
     forced = record_label("req-404", "fast_local", engines=engines, force=True)
     assert forced.forced
-    assert load_labels(home / "home" / "routing-feedback.jsonl")["req-404"].expected_engine == "fast_local"
+    assert load_labels(home / "home" / "logs" / "routing-feedback.jsonl")["req-404"].expected_engine == "fast_local"
 
 
 def test_feedback_cli(home):
@@ -70,7 +70,7 @@ def test_feedback_cli(home):
     ok = _cli("req-2", "code_agent", "--notes", "needs tools", "--config", cat, env_home=home / "home")
     assert ok.returncode == 0, ok.stderr
     assert "labelled req-2 -> code_agent" in ok.stdout
-    row = json.loads((home / "home" / "routing-feedback.jsonl").read_text().splitlines()[-1])
+    row = json.loads((home / "home" / "logs" / "routing-feedback.jsonl").read_text().splitlines()[-1])
     assert row["request_id"] == "req-2" and row["expected_engine"] == "code_agent" and row["notes"] == "needs tools"
     assert row["time"].endswith("Z")
 
@@ -82,7 +82,7 @@ def test_feedback_cli(home):
     assert forced.returncode == 0
     other = home / "labels.jsonl"
     explicit = _cli(
-        "req-0", "human_confirm", "--config", cat, "--events", str(home / "home" / "routing-events.jsonl"),
+        "req-0", "human_confirm", "--config", cat, "--events", str(home / "home" / "logs" / "routing-events.jsonl"),
         "--feedback", str(other), env_home=home / "elsewhere",
     )
     assert explicit.returncode == 0, explicit.stderr
