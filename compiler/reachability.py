@@ -21,6 +21,7 @@ from hrouter.compiler import ast
 from hrouter.compiler.lower_patterns import normal
 from hrouter.compiler.symbols import MEASURES, Symbols
 from hrouter.compiler.wordchars import is_word_char
+from hrouter.engine.program import COMPARE
 
 MAX_VARS = 20  # 2^20-bit integers: still microseconds per operation
 
@@ -69,14 +70,8 @@ def _column(i: int, n: int) -> int:
     return block
 
 
-_OPS = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
+# The engine's own comparison table: reachability must judge thresholds exactly as routing does.
+_OPS = COMPARE
 
 
 def _quantity(leaf: tuple) -> tuple | None:

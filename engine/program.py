@@ -36,7 +36,7 @@ class Outcome:
     applied_terms: tuple[tuple[str, ScoreTerm], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
-_COMPARE: dict[str, Callable[[int, float], bool]] = {
+COMPARE: dict[str, Callable[[int, float], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
@@ -67,7 +67,7 @@ def compile_expr(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) -
         return lambda bits, values: any(p(bits, values) for p in parts)
     if head == "cmp" and len(args) == 3:
         name, op, number = args
-        compare = _COMPARE.get(op)
+        compare = COMPARE.get(op)
         if name not in scores or compare is None or isinstance(number, bool) or not isinstance(number, (int, float)):
             raise ProgramError(f"malformed comparison {expr!r}")
         return lambda bits, values: compare(values[name], number)

@@ -3,20 +3,13 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from engine_fixtures import make_artifact, write_rules  # noqa: E402
+from engine_fixtures import make_artifact, write_rules
 
-from hrouter.cli.main import main  # noqa: E402
-from hrouter.engine.artifact_io import write_artifact  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+from hrouter.cli.main import main
+from hrouter.engine.artifact_io import write_artifact
 
 
 @pytest.fixture

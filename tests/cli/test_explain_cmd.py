@@ -1,26 +1,6 @@
 import json
-import sys
-from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from engine_fixtures import make_artifact  # noqa: E402
-
-from hrouter.cli.main import main  # noqa: E402
-from hrouter.engine.artifact_io import write_artifact  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-
-
-@pytest.fixture
-def art(tmp_path):
-    path = tmp_path / "a.json"
-    write_artifact(make_artifact(), path)
-    return str(path)
+from hrouter.cli.main import main
 
 
 def test_patterns_rules_and_terms_with_locations(capsys, art):

@@ -1,29 +1,13 @@
 import json
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-from engine_fixtures import make_artifact  # noqa: E402
+from engine_fixtures import make_artifact
 
-from hrouter.cli.main import main  # noqa: E402
-from hrouter.engine.artifact_io import write_artifact  # noqa: E402
+from hrouter.cli.main import main
 
 DEFAULT = Path(__file__).resolve().parents[2] / "configs" / "model_router.yaml"
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-
-
-@pytest.fixture
-def art(tmp_path):
-    path = tmp_path / "a.json"
-    write_artifact(make_artifact(), path)
-    return str(path)
 
 
 def test_default_catalog_is_valid(capsys, art):
