@@ -65,6 +65,14 @@ def load_router(args: argparse.Namespace, command: str):
         return None
 
 
+def prepare(args: argparse.Namespace, command: str):
+    """(router, prompt, hints) for a one-prompt command, or None after a one-line error."""
+    router = load_router(args, command)
+    if router is None:
+        return None
+    return router, read_prompt(args.prompt), hints_from(args)
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", metavar="PROMPT", help="the prompt to route ('-' reads standard input)")
     parser.add_argument("--json", action="store_true", help="print the full receipt as JSON")
@@ -79,11 +87,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    router = load_router(args, "decide")
-    if router is None:
+    prepared = prepare(args, "decide")
+    if prepared is None:
         return 1
-    prompt = read_prompt(args.prompt)
-    hints = hints_from(args)
+    router, prompt, hints = prepared
     started = time.perf_counter()
     decision = router.route(prompt, hints)
     if args.log is not None:

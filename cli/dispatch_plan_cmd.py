@@ -48,12 +48,13 @@ def build_plan(router, decision, include_alternatives: bool) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hrouter.cli.decide_cmd import hints_from, load_router, read_prompt
+    from hrouter.cli.decide_cmd import prepare
 
-    router = load_router(args, "dispatch-plan")
-    if router is None:
+    prepared = prepare(args, "dispatch-plan")
+    if prepared is None:
         return 1
-    decision = router.route(read_prompt(args.prompt), hints_from(args), include_alternatives=args.include_alternatives)
+    router, prompt, hints = prepared
+    decision = router.route(prompt, hints, include_alternatives=args.include_alternatives)
     plan = build_plan(router, decision, args.include_alternatives)
     if args.json:
         print(json.dumps(plan, indent=2, ensure_ascii=False))

@@ -17,13 +17,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hrouter.cli.decide_cmd import explanation_dict, hints_from, load_router, read_prompt, render_explanation
+    from hrouter.cli.decide_cmd import explanation_dict, prepare, render_explanation
 
-    router = load_router(args, "explain")
-    if router is None:
+    prepared = prepare(args, "explain")
+    if prepared is None:
         return 1
-    prompt = read_prompt(args.prompt)
-    hints = hints_from(args)
+    router, prompt, hints = prepared
     engine = router.route_fast(prompt, hints)
     if args.json:
         print(json.dumps({"engine": engine, **explanation_dict(router, prompt, hints)}, indent=2, ensure_ascii=False))

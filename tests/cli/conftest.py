@@ -9,12 +9,6 @@ from engine_fixtures import make_artifact  # noqa: E402
 from hrouter.engine.artifact_io import write_artifact  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    """Every CLI test compiles into a cache of its own, never the user's."""
-    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-
-
 @pytest.fixture
 def art(tmp_path):
     """The engine tests' fixture rules, compiled to an artifact file."""

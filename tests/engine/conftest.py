@@ -22,12 +22,6 @@ def build():
     return make_artifact
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    """Each test gets its own rules/catalog cache folder."""
-    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-
-
 @pytest.fixture
 def rules_dir(tmp_path):
     """A tiny real rule set, compiled by the real compiler."""
