@@ -15,7 +15,8 @@ import unicodedata
 import attrs
 
 from hrouter.compiler import ast
-from hrouter.compiler.wordchars import NON_WORD, WORD_CHAR, is_word_char, word_char_except
+from hrouter.compiler.wordchars import NON_WORD, WORD_CHAR, escape_class_char, is_word_char, word_char_except
+from hrouter.engine.normalize import KEPT_SYMBOLS, blank_symbols
 
 BEFORE = rf"(?:^|{NON_WORD})"
 AFTER = rf"(?:$|{NON_WORD})"
@@ -33,9 +34,9 @@ class LoweringError(ValueError):
 
 
 def normal(text: str) -> str:
-    """Words are compared with normalised prompts (NFKC, see engine/normalize.py), so a word
-    typed with a combining accent or in full-width letters must be normalised the same way."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """Words are compared with normalised prompts (NFKC, symbols blanked: engine/normalize.py),
+    so a word typed with a combining accent or in full-width letters is normalised the same way."""
+    return blank_symbols(unicodedata.normalize("NFKC", text)).strip()
 
 
 def word_regex(word: ast.Word) -> str:
@@ -86,13 +87,10 @@ def inner_alternation(words: ast.Words) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
-# What may end an intervening word: white space, ASCII punctuation (not `_`, a word character),
-# and the common punctuation blocks (Latin-1, General Punctuation, CJK), so that a dash or a
-# quotation mark standing between spaces is not counted as a word.
-_WORD_END = (
-    r"[\s!-/:-@\[-^`{-~\x{A0}-\x{A9}\x{AB}-\x{B1}\x{B4}\x{B6}-\x{B8}\x{BB}-\x{BF}"
-    r"\x{2000}-\x{206F}\x{3000}-\x{3004}\x{3008}-\x{3020}\x{302A}-\x{3030}\x{3036}\x{3037}\x{303D}-\x{303F}]+"
-)
+# What may end an intervening word: white space and punctuation, which on normalised text is
+# any ASCII character but a letter, digit or `_` (a word character), or a symbol the normaliser
+# keeps; so a dash or a quotation mark standing between spaces is not counted as a word.
+_WORD_END = r"[\s!-/:-@\[-^`{-~" + "".join(escape_class_char(c) for c in sorted(set(KEPT_SYMBOLS))) + "]+"
 
 
 def gap(distance: int) -> str:

@@ -4,6 +4,13 @@
 not slip past a safety rule that looks for "drop" or "delete". ASCII text (nearly every prompt)
 is returned untouched: the patterns are case-insensitive already, so there is nothing to do.
 
+Other text also has every non-ASCII character that is not a letter, digit or combining mark
+(punctuation, symbols, emoji, odd spaces, private use) turned into an ASCII space, except the
+few symbols that rules name literally (``KEPT_SYMBOLS``). After this, a non-ASCII character is
+part of a word unless it is one of those few, so the compiler's word boundary is a small
+ASCII class plus that list (``compiler/wordchars.py``), which keeps the RE2 set's DFA states
+cheap to build.
+
 Python's ``re`` is not used here: prompts only ever meet RE2 and plain string methods.
 """
 
@@ -47,6 +54,38 @@ _INVISIBLE_RANGES = (
 
 _DROP = {cp: None for lo, hi in _INVISIBLE_RANGES for cp in range(lo, hi + 1)}
 
+#: Non-ASCII symbols that rules use literally in regex features (currency, math, quotation
+#: marks, bullet): kept in the text, and never part of a word. Every other non-ASCII character
+#: outside the letter, digit and mark categories becomes a space. Adding a symbol here is a
+#: compiler change too (the word class leaves it out), so the two always agree.
+KEPT_SYMBOLS = "€£¥∫∑√“”‘’«»•"
+
+_SPACE = 0x20
+# Distinct code points whose verdict is remembered; beyond this, verdicts are recomputed.
+_MEMO_LIMIT = 1 << 16
+
+
+class _Table(dict):
+    """str.translate table: invisible characters dropped, non-word symbols blanked, computed
+    per code point on first sight (a full table would make importing slow)."""
+
+    def __missing__(self, cp: int):
+        ch = chr(cp)
+        value = cp if ch in KEPT_SYMBOLS or unicodedata.category(ch)[0] in "LNM" else _SPACE
+        if len(self) < _MEMO_LIMIT:
+            self[cp] = value
+        return value
+
+
+_TABLE = _Table(_DROP)
+_TABLE.update((cp, cp) for cp in range(128))
+
+
+def blank_symbols(text: str) -> str:
+    """Drop invisible characters and turn non-word symbols into spaces (already NFKC text).
+    The compiler applies the same to the words of the rules."""
+    return text.translate(_TABLE)
+
 # Letters from other scripts that render like Latin ones (after NFKC, which already folds
 # full-width and mathematical forms).
 _LOOKALIKES = {
@@ -74,7 +113,7 @@ def normalize(text: str) -> str:
     if text.isascii():
         return text
     text = _without_surrogates(text)
-    text = unicodedata.normalize("NFKC", text).translate(_DROP)
+    text = unicodedata.normalize("NFKC", text).translate(_TABLE)
     if _LOOKALIKE_SET.isdisjoint(text):
         return text
     # Fold only words that become plain Latin: a genuine Russian or Greek word keeps its

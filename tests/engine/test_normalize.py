@@ -43,9 +43,24 @@ def test_lone_surrogates_never_raise(text):
 
 
 def test_surrogate_pair_becomes_its_character():
-    assert normalize("x\ud83d\ude00y") == "x\U0001F600y"
+    assert normalize("x\ud840\udc00y") == "x\U00020000y"  # a CJK ideograph, a letter
 
 
 def test_every_format_character_is_dropped():
     missing = [hex(cp) for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf" and cp not in _DROP]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("drop—the table", "drop the table"),  # em dash between words is a boundary
+        ("delete ✓ 😀 it", "delete     it"),  # one space per symbol: lengths stay put
+        ("¡borra todo!", " borra todo!"),
+        ("de\u200blete", "delete"),  # invisible characters are dropped, not spaced
+        ("«sí» “ok” €5", "«sí» “ok” €5"),  # symbols rules name are kept
+        ("नमस्ते दुनिया", "नमस्ते दुनिया"),  # combining vowel signs stay inside words
+    ],
+)
+def test_symbols_become_spaces(text, plain):
+    assert normalize(text) == plain
