@@ -76,11 +76,18 @@ class SourceFile:
 
 @attrs.frozen
 class Pattern:
-    """One member of the single RE2 set; a match sets the atom of ``feature`` in the scanned scope."""
+    """One lexical pattern; a match sets the atom of ``feature`` in the scanned scope.
+
+    A pattern without guards is a member of the single RE2 set. A pattern with guards (RE2
+    regexes that all match somewhere in any text the pattern matches, such as the two operand
+    word lists of a proximity pattern) is left out of the set, whose DFA it would slow down;
+    its guards join the set instead, and the pattern is searched on its own only in texts
+    where every guard matched. Either way the scan reports exactly the same patterns."""
 
     regex: str  # RE2 syntax, already case-insensitive where the rules asked for it
     feature: str  # the lexical feature this pattern belongs to
     loc: Location
+    guards: tuple[str, ...] = ()
 
 
 @attrs.frozen

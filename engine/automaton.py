@@ -1,7 +1,12 @@
-"""The one RE2 set over every lexical pattern, and the bits a scan yields.
+"""The one RE2 set over the lexical patterns, and the bits a scan yields.
 
 Built once from an artifact. A scan of one text is one ``Set.Match`` (linear in the text, every
-pattern at once) followed by OR-ing a precomputed atom mask per matched pattern; the masks are
+pattern at once) followed by OR-ing a precomputed atom mask per matched pattern. Patterns with
+guards (proximity patterns: "A within N words of B", "A followed by a word not in a list") are
+not members of the set: their word counters would make the set's DFA build new states for
+almost every new text. Their guards (the operands' word lists) are members instead, and such a
+pattern is searched on its own only when all its guards matched, so the scan reports exactly
+what one set over every pattern would (see ``GuardedSet``). The masks are
 per scope, so the same automaton serves the latest message, the assistant's reply and the
 history. Numeric atoms on length come from ``len()`` through a precomputed breakpoint table
 (one bisect whatever their number). Word counts come from the same RE2 pass: the set also holds
@@ -40,6 +45,19 @@ class AutomatonError(ValueError):
     """An artifact whose patterns or atoms cannot be turned into an automaton."""
 
 
+#: Holds the set index of a guarded pattern, so indexes stay those of ``Artifact.patterns``.
+NEVER = r"[^\x00-\x{10FFFF}]"
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+
+
+def _options(max_mem: int | None = None):
+    options = re2.Options()
+    if max_mem:
+        options.max_mem = max_mem
+    options.never_capture = True
+    return options
+
+
 def _tokens(chars: int) -> int:
     return -(-chars // 4)
 
@@ -64,6 +82,74 @@ def at_least_words(t: int) -> str:
     fails closed instead of looking like a harmless prompt."""
     body = f"(?:[^{_WS}]+[{_WS}]+){{{t - 1}}}" if t > 1 else ""
     return f"\\A[{_WS}]*{body}[^{_WS}]"
+
+
+#: Short texts whose scan result GuardedSet remembers, and how many (the memo is emptied when full).
+MEMO_BYTES = 1024
+MEMO_SIZE = 4096
+
+
+class GuardedSet:
+    """Two set scans and a verification: ``Match(data)`` returns what one RE2 set over every
+    pattern would (the same indexes; their order may differ).
+
+    Index i of the main set is pattern i (a guarded pattern's place holds a regex that never
+    matches), then come the internal patterns; guards that are not already a pattern form a
+    second set, whose member j stands for index ``first_guard + j``. Two sets rather than
+    one because a DFA state of a set combines the positions of all its members: the guard
+    lists in the main set made each new state several times costlier to build, while a set of
+    word lists alone settles after a few texts. Each guarded pattern whose guards all matched
+    is then searched alone, with its own RE2 (which, unlike a set, falls back to a slower
+    exact method rather than fail when out of memory). The result for a short text is
+    remembered: a repeated prompt costs a dictionary lookup, not two scans and searches."""
+
+    __slots__ = ("Match", "main_match", "guard_match", "members", "first_guard", "checks", "memo")
+
+    def __init__(
+        self, main_match, guard_match, members: int, first_guard: int, checks: dict[int, tuple], text_canary: int
+    ) -> None:
+        """``guard_match`` reports guard j as j, and its last member, "the text has a word",
+        as ``members - first_guard`` (a canary, like ``text_canary`` in the main set)."""
+        self.members, self.first_guard, self.checks = members, first_guard, checks
+        self.main_match, self.guard_match = main_match, guard_match
+        canary = members - first_guard
+        watched = frozenset(checks) | frozenset(range(first_guard, members))
+        is_clear = watched.isdisjoint
+        get = checks.get
+        memo: dict[bytes, tuple[int, ...]] = {}
+        self.memo = memo
+        remembered = memo.get
+
+        def match(data: bytes) -> list[int]:
+            short = len(data) <= MEMO_BYTES
+            if short:
+                known = remembered(data)
+                if known is not None:
+                    return list(known)
+            hits = main_match(data) or []
+            found = guard_match(data) or []
+            if canary in found:
+                found.remove(canary)
+                hits.extend(first_guard + j for j in found)
+            elif text_canary in hits:
+                # The guard set failed (RE2 reports running out of memory as no match): count
+                # every guard as matched, so every guarded pattern is searched on its own.
+                hits.extend(range(first_guard, members))
+            if hits and not is_clear(hits):
+                seen = set(hits)
+                out = [k for k in hits if k < first_guard]
+                for k in hits:
+                    for index, others, search in get(k, ()):
+                        if others <= seen and search(_UNANCHORED, data, 0, len(data))[0][0] >= 0:
+                            out.append(index)
+                hits = out
+            if short:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[data] = tuple(hits)
+            return hits
+
+        self.Match = match
 
 
 class Automaton:
@@ -94,7 +180,7 @@ class Automaton:
         )
         internal = [at_least_words(t) for t in self._thresholds]
         self._regexes = tuple(p.regex for p in artifact.patterns) + tuple(internal)
-        self._set = self._build_set(artifact, internal)
+        self._set = self._build_set(artifact, internal)  # .Match(bytes) -> pattern indexes
         self._filter = None  # built on the first long, varied text (see long_match)
         n = len(artifact.patterns)
         masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history")}
@@ -133,23 +219,52 @@ class Automaton:
 
     @staticmethod
     def _build_set(artifact: Artifact, internal: list[str]):
-        options = re2.Options()
-        options.max_mem = MAX_MEM
-        options.never_capture = True
-        regex_set = re2.Set.SearchSet(options)
-        for pattern in artifact.patterns:
+        members = [NEVER if p.guards else p.regex for p in artifact.patterns] + internal
+        first_guard = len(members)
+        # A guard identical to an unguarded pattern (an operand that is a feature of its own)
+        # is that pattern's member; the others are added once each.
+        member_of = {}
+        for index, pattern in enumerate(artifact.patterns):
+            if not pattern.guards:
+                member_of.setdefault(pattern.regex, index)
+        checks: dict[int, list] = {}
+        for index, pattern in enumerate(artifact.patterns):
+            if not pattern.guards:
+                continue
+            ids = []
+            for guard in dict.fromkeys(pattern.guards):
+                if guard not in member_of:
+                    member_of[guard] = len(members)
+                    members.append(guard)
+                ids.append(member_of[guard])
             try:
-                regex_set.Add(pattern.regex)
+                search = re2.compile(pattern.regex, _options())._regexp.Match
             except Exception as exc:
                 raise AutomatonError(f"{pattern.loc}: RE2 rejects pattern {pattern.regex!r}: {exc}") from None
-        for regex in internal:
-            regex_set.Add(regex)
-        try:
-            regex_set.Compile()
-        except Exception as exc:
-            raise AutomatonError(f"the pattern set does not compile: {exc}") from None
-        # The wrapper's Match encodes and converts; the inner object takes bytes directly.
-        return getattr(regex_set, "_set", None) or regex_set
+            checks.setdefault(ids[0], []).append((index, frozenset(ids[1:]), search))
+        patterns = artifact.patterns
+
+        def compiled(regexes, what):
+            regex_set = re2.Set.SearchSet(_options(MAX_MEM))
+            for k, regex in enumerate(regexes):
+                try:
+                    regex_set.Add(regex)
+                except Exception as exc:
+                    where = f"{patterns[k].loc}: RE2 rejects pattern" if what == "pattern" and k < len(patterns) else f"RE2 rejects {what}"
+                    raise AutomatonError(f"{where} {regex!r}: {exc}") from None
+            try:
+                regex_set.Compile()
+            except Exception as exc:
+                raise AutomatonError(f"the {what} set does not compile: {exc}") from None
+            # The wrapper's Match encodes and converts; the inner object takes bytes directly.
+            return getattr(regex_set, "_set", None) or regex_set
+
+        main = compiled(members[:first_guard], "pattern")
+        if not checks:
+            return main
+        guards = compiled(members[first_guard:] + [at_least_words(1)], "guard")
+        by_member = {k: tuple(v) for k, v in checks.items()}
+        return GuardedSet(main.Match, guards.Match, len(members), first_guard, by_member, len(patterns))
 
     def _build_length_table(self, length_atoms) -> None:
         # Every predicate on chars or tokens = ceil(chars / 4) is constant between breakpoints,

@@ -106,3 +106,30 @@ def test_near_and_then_agree_with_word_positions(a, b, parts, seps, distance, or
                     expected = True
     found = regex_for(ast.Near(words(a), words(b), distance, P, ordered=ordered)).search(text) is not None
     assert found == expected, (text, toks)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.lists(token, min_size=1, max_size=2),
+    b=st.lists(token, min_size=1, max_size=2),
+    parts=st.lists(token, min_size=1, max_size=9),
+    seps=st.lists(st.sampled_from(SEPARATORS + [",", "-", ";", "_", "'"]), min_size=1, max_size=3),
+    distance=st.integers(min_value=1, max_value=4),
+    kind=st.sampled_from(["near", "then", "next_not"]),
+    prefix=st.booleans(),
+)
+def test_guards_match_wherever_their_pattern_matches(a, b, parts, seps, distance, kind, prefix):
+    from hrouter.compiler.lower_patterns import lexical_guards
+    from hrouter.engine.normalize import normalize
+
+    first = ast.Words(tuple(ast.Word(w, prefix and i == 0, P) for i, w in enumerate(a)), P)
+    if kind == "next_not":
+        body = ast.NextNot(first, tuple(ast.Word(w, False, P) for w in b if "_" not in w and w.isalnum()) or (ast.Word("zz", False, P),), P)
+    else:
+        body = ast.Near(first, words(b), distance, P, ordered=kind == "then")
+    guards = lexical_guards(body, resolve_words=None)
+    assert 1 <= len(guards) <= 2
+    text = normalize(text_from(parts + a + b, seps))
+    if regex_for(body).search(text) is not None:
+        for guard in guards:
+            assert re2.search(guard, text) is not None, (guard, text)
