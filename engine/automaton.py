@@ -84,57 +84,78 @@ def at_least_words(t: int) -> str:
     return f"\\A[{_WS}]*{body}[^{_WS}]"
 
 
-#: Short texts whose scan result GuardedSet remembers, and how many (the memo is emptied when full).
-MEMO_BYTES = 1024
+#: Texts up to this size are scanned in parts and remembered (GuardedSet); the memo holds
+#: MEMO_SIZE of them and is emptied when full.
+MEMO_BYTES = 2048
 MEMO_SIZE = 4096
+#: Patterns per part of the main scan (see GuardedSet).
+PART_SIZE = 48
 
 
 class GuardedSet:
-    """Two set scans and a verification: ``Match(data)`` returns what one RE2 set over every
-    pattern would (the same indexes; their order may differ).
+    """Several set scans and a verification: ``Match(data)`` returns what one RE2 set over
+    every pattern would (the same indexes; their order may differ).
 
-    Index i of the main set is pattern i (a guarded pattern's place holds a regex that never
-    matches), then come the internal patterns; guards that are not already a pattern form a
-    second set, whose member j stands for index ``first_guard + j``. Two sets rather than
-    one because a DFA state of a set combines the positions of all its members: the guard
-    lists in the main set made each new state several times costlier to build, while a set of
-    word lists alone settles after a few texts. Each guarded pattern whose guards all matched
-    is then searched alone, with its own RE2 (which, unlike a set, falls back to a slower
-    exact method rather than fail when out of memory). The result for a short text is
-    remembered: a repeated prompt costs a dictionary lookup, not two scans and searches."""
+    Index i is pattern i (a guarded pattern's index is never reported by a set: its place
+    holds a regex that never matches), then come the internal patterns, then the guards that
+    are not already a pattern. They are scanned in parts, each an RE2 set: the patterns in
+    round-robin parts of about PART_SIZE, and the guards in one more. A DFA state of a set
+    combines the positions of all its members, so a new text builds states for which the
+    cost grows with the set: the guards' word lists in the main set made new states several
+    times costlier, and a few smaller sets do the same work for less than one large one.
+    Each guarded pattern whose guards all matched is then searched alone, with its own RE2
+    (which, unlike a set, falls back to a slower exact method rather than fail when out of
+    memory). The result for a short text is remembered: a repeated prompt costs a lookup.
+    Longer texts (repetitive ones; varied ones go to a FilteredRE2 first, see
+    ``Automaton.long_match``) are scanned by one set over every pattern, built on first use:
+    there the number of passes matters more than the cost of new states.
 
-    __slots__ = ("Match", "main_match", "guard_match", "members", "first_guard", "checks", "memo")
+    RE2 reports a set that ran out of memory as no match. Every part ends with the canary
+    "the text has a word": a pattern part without it while another has it makes the whole
+    scan report nothing (as one failed set would: the key then reads as an empty prompt,
+    which the safety rules refuse); a guard part without it counts every guard as matched."""
 
-    def __init__(
-        self, main_match, guard_match, members: int, first_guard: int, checks: dict[int, tuple], text_canary: int
-    ) -> None:
-        """``guard_match`` reports guard j as j, and its last member, "the text has a word",
-        as ``members - first_guard`` (a canary, like ``text_canary`` in the main set)."""
+    __slots__ = ("Match", "parts", "guard_part", "members", "first_guard", "checks", "memo", "_whole")
+
+    def __init__(self, parts, guard_part, members: int, first_guard: int, checks: dict[int, tuple], whole) -> None:
+        """``parts``: (match, global index of each member) per pattern part, the canary last;
+        ``guard_part`` likewise for the guards, or None; ``whole()`` builds the one set."""
+        self.parts, self.guard_part = parts, guard_part
         self.members, self.first_guard, self.checks = members, first_guard, checks
-        self.main_match, self.guard_match = main_match, guard_match
-        canary = members - first_guard
         watched = frozenset(checks) | frozenset(range(first_guard, members))
         is_clear = watched.isdisjoint
         get = checks.get
         memo: dict[bytes, tuple[int, ...]] = {}
         self.memo = memo
         remembered = memo.get
+        scans = tuple((match, indexes, len(indexes) - 1) for match, indexes in parts)
+        if guard_part is not None:
+            guard_match, guard_indexes = guard_part
+            guard_canary = len(guard_indexes) - 1
 
         def match(data: bytes) -> list[int]:
-            short = len(data) <= MEMO_BYTES
-            if short:
-                known = remembered(data)
-                if known is not None:
-                    return list(known)
-            hits = main_match(data) or []
-            found = guard_match(data) or []
-            if canary in found:
-                found.remove(canary)
-                hits.extend(first_guard + j for j in found)
-            elif text_canary in hits:
-                # The guard set failed (RE2 reports running out of memory as no match): count
-                # every guard as matched, so every guarded pattern is searched on its own.
-                hits.extend(range(first_guard, members))
+            if len(data) > MEMO_BYTES:
+                return self._long(data)
+            known = remembered(data)
+            if known is not None:
+                return list(known)
+            hits: list[int] = []
+            words = 0
+            for part_match, indexes, canary in scans:
+                found = part_match(data) or ()
+                for j in found:
+                    if j == canary:
+                        words += 1
+                    else:
+                        hits.append(indexes[j])
+            if 0 < words < len(scans):
+                return []  # a part failed: fail closed, never report a partial scan
+            if guard_part is not None:
+                found = guard_match(data) or []
+                if guard_canary in found:
+                    hits.extend(guard_indexes[j] for j in found if j != guard_canary)
+                elif words:
+                    hits.extend(range(first_guard, members))
             if hits and not is_clear(hits):
                 seen = set(hits)
                 out = [k for k in hits if k < first_guard]
@@ -143,13 +164,18 @@ class GuardedSet:
                         if others <= seen and search(_UNANCHORED, data, 0, len(data))[0][0] >= 0:
                             out.append(index)
                 hits = out
-            if short:
-                if len(memo) >= MEMO_SIZE:
-                    memo.clear()
-                memo[data] = tuple(hits)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[data] = tuple(hits)
             return hits
 
         self.Match = match
+        self._whole = whole
+
+    def _long(self, data: bytes) -> list[int]:
+        if callable(self._whole):
+            self._whole = self._whole()
+        return self._whole.Match(data) or []
 
 
 class Automaton:
@@ -246,11 +272,11 @@ class Automaton:
 
         def compiled(regexes, what):
             regex_set = re2.Set.SearchSet(_options(MAX_MEM))
-            for k, regex in enumerate(regexes):
+            for regex in regexes:
                 try:
                     regex_set.Add(regex)
                 except Exception as exc:
-                    where = f"{patterns[k].loc}: RE2 rejects pattern" if what == "pattern" and k < len(patterns) else f"RE2 rejects {what}"
+                    where = next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), f"RE2 rejects {what}")
                     raise AutomatonError(f"{where} {regex!r}: {exc}") from None
             try:
                 regex_set.Compile()
@@ -259,12 +285,21 @@ class Automaton:
             # The wrapper's Match encodes and converts; the inner object takes bytes directly.
             return getattr(regex_set, "_set", None) or regex_set
 
-        main = compiled(members[:first_guard], "pattern")
-        if not checks:
-            return main
-        guards = compiled(members[first_guard:] + [at_least_words(1)], "guard")
+        count = -(-first_guard // PART_SIZE)
+        if count <= 1 and not checks:
+            return compiled(members, "pattern")
+        canary = at_least_words(1)
+        parts = []
+        for start in range(count):
+            indexes = list(range(start, first_guard, count))
+            parts.append((compiled([members[k] for k in indexes] + [canary], "pattern").Match, tuple(indexes) + (-1,)))
+        guard_part = None
+        if len(members) > first_guard:
+            indexes = tuple(range(first_guard, len(members))) + (-1,)
+            guard_part = (compiled(members[first_guard:] + [canary], "guard").Match, indexes)
         by_member = {k: tuple(v) for k, v in checks.items()}
-        return GuardedSet(main.Match, guards.Match, len(members), first_guard, by_member, len(patterns))
+        whole = [p.regex for p in patterns] + internal
+        return GuardedSet(parts, guard_part, len(members), first_guard, by_member, lambda: compiled(whole, "pattern"))
 
     def _build_length_table(self, length_atoms) -> None:
         # Every predicate on chars or tokens = ceil(chars / 4) is constant between breakpoints,

@@ -65,6 +65,14 @@ def default():
     return automaton, OneSet(automaton)
 
 
+@pytest.fixture(scope="module")
+def unguarded():
+    """The default rules as compile.py writes them today: no guards, but scanned in parts."""
+    artifact, _, _ = build(ROOT / "rules")
+    automaton = Automaton(artifact)
+    return automaton, OneSet(automaton)
+
+
 def test_default_rules_have_guarded_patterns_outside_the_set(default):
     automaton, _ = default
     guarded = [p for p in automaton.patterns if p.guards]
@@ -89,16 +97,35 @@ def _corpus_texts():
     return texts
 
 
-def test_same_patterns_as_one_set_on_both_corpora(default):
-    automaton, one_set = default
+def test_same_patterns_as_one_set_on_both_corpora(default, unguarded):
     texts = _corpus_texts()
     assert len(texts) > 1000
-    verified = 0
-    for text in texts:
-        expected = one_set(text)
-        assert scan(automaton, text) == expected, text[:80]
-        verified += any(automaton.patterns[i].guards for i in expected if i < len(automaton.patterns))
-    assert verified > 50  # the corpora do exercise the verification path
+    for automaton, one_set in (default, unguarded):
+        assert isinstance(automaton._set, GuardedSet) and len(automaton._set.parts) > 1
+        verified = 0
+        for text in texts:
+            expected = one_set(text)
+            assert scan(automaton, text) == expected, text[:80]
+            assert scan(automaton, text) == expected, text[:80]  # again, from the memo
+            verified += any(automaton.patterns[i].guards for i in expected if i < len(automaton.patterns))
+        assert verified > 50 or automaton is unguarded[0]  # the corpora exercise the verification path
+
+
+def test_long_texts_use_one_set_with_the_same_answer(default):
+    automaton, one_set = default
+    text = "please drop the old users table and then email the finance team the report. " * 40
+    assert len(text) > 2048
+    assert scan(automaton, text) == one_set(text)
+    assert not automaton._set.memo.get(normalize(text).encode())
+
+
+def test_a_failed_pattern_part_fails_closed(default):
+    automaton, _ = default
+    g = automaton._set
+    parts = list(g.parts)
+    parts[1] = (lambda data: [], parts[1][1])
+    broken = GuardedSet(parts, g.guard_part, g.members, g.first_guard, g.checks, None)
+    assert broken.Match(b"please drop the production database") == []
 
 
 def _rule_words(automaton: Automaton) -> list[str]:
@@ -178,7 +205,7 @@ def test_a_failed_guard_set_verifies_every_guarded_pattern(default):
     # then missing, and every guarded pattern is searched alone instead of being dropped.
     automaton, one_set = default
     g = automaton._set
-    broken = GuardedSet(g.main_match, lambda data: [], g.members, g.first_guard, g.checks, len(automaton.patterns))
+    broken = GuardedSet(g.parts, (lambda data: [], g.guard_part[1]), g.members, g.first_guard, g.checks, None)
     for text in ["please drop the production database", "send the invoice to the client by email", "hello"]:
         data = normalize(text).encode()
         assert sorted(broken.Match(data)) == one_set(text), text
