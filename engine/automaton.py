@@ -89,7 +89,7 @@ def at_least_words(t: int) -> str:
 MEMO_BYTES = 2048
 MEMO_SIZE = 4096
 #: Patterns per part of the main scan (see GuardedSet).
-PART_SIZE = 48
+PART_SIZE = 12
 
 
 class GuardedSet:
