@@ -1,12 +1,13 @@
-"""The one RE2 set over the lexical patterns, and the bits a scan yields.
+"""RE2 sets over the lexical patterns, and the bits a scan yields.
 
-Built once from an artifact. A scan of one text is one ``Set.Match`` (linear in the text, every
-pattern at once) followed by OR-ing a precomputed atom mask per matched pattern. Patterns with
-guards (proximity patterns: "A within N words of B", "A followed by a word not in a list") are
-not members of the set: their word counters would make the set's DFA build new states for
-almost every new text. Their guards (the operands' word lists) are members instead, and such a
-pattern is searched on its own only when all its guards matched, so the scan reports exactly
-what one set over every pattern would (see ``GuardedSet``). The masks are
+Built once from an artifact. A scan of one text reports every pattern that matches (linear in
+the text, every pattern at once), followed by OR-ing a precomputed atom mask per matched
+pattern. Small artifacts are one ``Set.Match``. Larger ones are scanned by ``GuardedSet``:
+prompts by a few small sets whose lazily built DFAs stay cheap on text never seen before,
+long texts by one set. Patterns with guards (proximity patterns: "A within N words of B", "A
+followed by a word not in a list") are in no set: their guards (the operands' word lists) are,
+and such a pattern is searched on its own only when all its guards matched. Whatever the path,
+the scan reports exactly what one set over every pattern would. The masks are
 per scope, so the same automaton serves the latest message, the assistant's reply and the
 history. Numeric atoms on length come from ``len()`` through a precomputed breakpoint table
 (one bisect whatever their number). Word counts come from the same RE2 pass: the set also holds
