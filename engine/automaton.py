@@ -93,6 +93,25 @@ MEMO_SIZE = 4096
 PART_SIZE = 12
 
 
+def _lazy_search(pattern):
+    """The pattern's own RE2 search, compiled on first use: a process that routes one prompt
+    (`hrouter decide`) compiles only the few guarded patterns whose operands occurred, instead
+    of all of them at load. The compiler validated every pattern; should a damaged artifact
+    hold one RE2 rejects, the scan raises and the router fails closed for that prompt."""
+    compiled = None
+
+    def search(anchor, data, start, end):
+        nonlocal compiled
+        if compiled is None:
+            try:
+                compiled = re2.compile(pattern.regex, _options())._regexp.Match
+            except Exception as exc:
+                raise AutomatonError(f"{pattern.loc}: RE2 rejects pattern {pattern.regex!r}: {exc}") from None
+        return compiled(anchor, data, start, end)
+
+    return search
+
+
 class GuardedSet:
     """Several set scans and a verification: ``Match(data)`` returns what one RE2 set over
     every pattern would (the same indexes; their order may differ).
@@ -264,11 +283,7 @@ class Automaton:
                     member_of[guard] = len(members)
                     members.append(guard)
                 ids.append(member_of[guard])
-            try:
-                search = re2.compile(pattern.regex, _options())._regexp.Match
-            except Exception as exc:
-                raise AutomatonError(f"{pattern.loc}: RE2 rejects pattern {pattern.regex!r}: {exc}") from None
-            checks.setdefault(ids[0], []).append((index, frozenset(ids[1:]), search))
+            checks.setdefault(ids[0], []).append((index, frozenset(ids[1:]), _lazy_search(pattern)))
         patterns = artifact.patterns
 
         def compiled(regexes, what):

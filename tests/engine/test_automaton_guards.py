@@ -218,3 +218,20 @@ def test_repeated_texts_are_answered_from_the_memo(default):
     first.append(-1)  # the router appends to the list it gets: the memo must not see that
     assert sorted(automaton._set.Match(text.encode())) == one_set(text)
     assert text.encode() in automaton._set.memo
+
+
+def test_a_guarded_pattern_re2_rejects_fails_closed_when_first_needed(default):
+    from hrouter.engine.catalog import Catalog
+    from hrouter.engine.router import ModelRouter
+
+    automaton, _ = default
+    artifact = guarded_artifact(ROOT / "rules")
+    index = next(i for i, p in enumerate(artifact.patterns) if p.guards)
+    # A prompt in which that pattern's operands occur, so its own search must run.
+    prompt = next(t for t in _corpus_texts() if index in scan(automaton, t))
+    broken = artifact.patterns[index]
+    patterns = list(artifact.patterns)
+    patterns[index] = attrs.evolve(broken, regex="(unclosed")
+    router = ModelRouter(Catalog.from_file(), attrs.evolve(artifact, patterns=tuple(patterns)))
+    assert router.route_fast(prompt) == "human_confirm"
+    assert router.route(prompt).selected_engine == "human_confirm"
