@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -21,6 +22,9 @@ log = logging.getLogger("hrouter.proxy")
 
 # Upstream headers worth keeping; hop-by-hop and length headers are the server's business.
 _PASS_HEADERS = ("content-type", "content-encoding", "retry-after")
+#: Bodies larger than this are parsed and routed in a worker thread: a long, varied prompt can
+#: take a large part of a second to scan the first time, and must not stall other requests.
+OFFLOAD_BYTES = 32 * 1024
 
 
 def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
@@ -69,8 +73,9 @@ async def chat_completions(request: Request) -> Response:
         )
     except ClientGone:
         return Response(status_code=499)
+    offload = len(raw) > OFFLOAD_BYTES
     try:
-        body = json.loads(raw)
+        body = await run_in_threadpool(json.loads, raw) if offload else json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return error_response(400, "Request body must be valid JSON.", "invalid_request_error")
     if not isinstance(body, dict):
@@ -78,7 +83,7 @@ async def chat_completions(request: Request) -> Response:
 
     router = state.holder.router  # read once: a reload mid-request does not mix rule sets
     routed_at = time.perf_counter()
-    choice = choose(config, router, body)
+    choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
     engine = choice.engine
     outcome = _Outcome(state, router, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine)

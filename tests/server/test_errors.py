@@ -161,3 +161,23 @@ def test_a_slow_big_upload_does_not_stall_other_requests(proxy, client, behaviou
         assert time.monotonic() - started < 1.0
     finally:
         worker.join(15)
+
+
+def test_a_large_prompt_is_routed_off_the_event_loop(client, behaviours, monkeypatch):
+    import threading
+
+    from hrouter.server import endpoints
+
+    threads = []
+    real_choose = endpoints.choose
+
+    def recording_choose(*args):
+        threads.append(threading.current_thread().name)
+        return real_choose(*args)
+
+    monkeypatch.setattr(endpoints, "choose", recording_choose)
+    small = chat(client, "hello")
+    large = chat(client, "hello " + "lorem ipsum dolor sit amet " * 1500)  # ~40 KB, under the 64 KB limit
+    assert small.status_code == large.status_code == 200
+    assert small.headers["x-routed-engine"] == large.headers["x-routed-engine"]
+    assert len(threads) == 2 and threads[0] != threads[1]
