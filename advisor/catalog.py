@@ -7,7 +7,7 @@ from pathlib import Path
 
 import attrs
 
-from hrouter.advisor.convert import converter, describe_error
+from hrouter.advisor.convert import converter, describe_error_line, read_yaml
 from hrouter.advisor.routes import ROUTES
 
 SCHEMA = 1
@@ -64,19 +64,12 @@ class ModelCatalog:
 
 def load_catalog(path: str | Path | None = None) -> ModelCatalog:
     """The bundled catalog, or one at `path`; ValueError names the bad key."""
-    import yaml
-
     source = str(path) if path else "model_catalog.yaml (bundled)"
-    try:
-        if path:
-            text = Path(path).expanduser().read_text(encoding="utf-8")
-        else:
-            text = resources.files("hrouter.advisor").joinpath("data/model_catalog.yaml").read_text("utf-8")
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise ValueError(f"cannot read model catalog {source}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: not valid YAML: {exc}") from None
+    if path:
+        data = read_yaml(Path(path), "model catalog", source)
+    else:
+        bundled = resources.files("hrouter.advisor").joinpath("data/model_catalog.yaml")
+        data = read_yaml(lambda: bundled.read_text("utf-8"), "model catalog", source)
     if not isinstance(data, dict):
         raise ValueError(f"{source}: expected a mapping with schema, version, updated, models")
     if data.get("schema") != SCHEMA:
@@ -86,7 +79,7 @@ def load_catalog(path: str | Path | None = None) -> ModelCatalog:
     try:
         catalog = converter.structure(data, ModelCatalog)
     except Exception as exc:  # cattrs wraps validator errors in several group types
-        raise ValueError(f"{source}: {describe_error(exc)}") from None
+        raise ValueError(f"{source}: {describe_error_line(exc)}") from None
     ids = [m.id for m in catalog.models]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

@@ -1,28 +1,30 @@
-"""The advisor's cattrs converter: scan results and the model catalog go through it."""
+"""Reading the advisor's own YAML files (model catalog, hardware facts) with clear errors.
+
+Models go through the package's one cattrs converter (``hrouter.engine.convert``)."""
 
 from __future__ import annotations
 
-import cattrs
-from cattrs.v import format_exception
-from cattrs.gen import make_dict_structure_fn
+from pathlib import Path
+from typing import Callable
 
-converter = cattrs.Converter(forbid_extra_keys=True)
+from hrouter.engine.convert import converter, describe_error
 
-converter.register_structure_hook_factory(
-    lambda cls: hasattr(cls, "__attrs_attrs__"),
-    lambda cls: make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True),
-)
+__all__ = ["converter", "describe_error_line", "read_yaml"]
 
 
-def _format(exc: BaseException, type_) -> str:
-    # Our validators raise ValueError with a sentence worth showing; keep cattrs' wording otherwise.
-    if type(exc) is ValueError and str(exc):
-        return str(exc)
-    return format_exception(exc, type_)
+def describe_error_line(exc: Exception, root: str = "$") -> str:
+    """One line naming the key path of every validation failure."""
+    return "; ".join(describe_error(exc, root))
 
 
-def describe_error(exc: Exception, root: str = "$") -> str:
-    """One line naming the key path of a validation failure."""
-    if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(cattrs.transform_error(exc, path=root, format_exception=_format))
-    return f"{root}: {exc}"
+def read_yaml(read: Callable[[], str] | Path, what: str, source: str, *, kind: str = "YAML"):
+    """Parse a YAML (or JSON) document; ValueError says which file and why, never a traceback."""
+    import yaml
+
+    try:
+        text = read.expanduser().read_text(encoding="utf-8") if isinstance(read, Path) else read()
+        return yaml.safe_load(text)
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} {source}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source}: not valid {kind}: {exc}") from None

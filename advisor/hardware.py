@@ -16,7 +16,7 @@ from pathlib import Path
 
 import attrs
 
-from hrouter.advisor.convert import converter, describe_error
+from hrouter.advisor.convert import converter, describe_error_line, read_yaml
 
 GIB = 1024**3
 
@@ -162,18 +162,11 @@ def scan_hardware(disk_path: str = "~", ops: HostOps | None = None) -> Hardware:
 
 def load_hardware(path: str) -> Hardware:
     """Hardware facts from a YAML/JSON file (JSON is YAML); raises ValueError with the key path."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).expanduser().read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"cannot read hardware file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML/JSON: {exc}") from None
+    data = read_yaml(Path(path), "hardware file", path, kind="YAML/JSON")
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of hardware facts")
     data.pop("memory_budget_gb", None)  # accept `scan --json` hardware output as-is
     try:
         return converter.structure(data, Hardware)
     except Exception as exc:  # cattrs raises several types; all mean bad input
-        raise ValueError(f"{path}: {describe_error(exc)}") from None
+        raise ValueError(f"{path}: {describe_error_line(exc)}") from None

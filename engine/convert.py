@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cattrs
+import cattrs.v
 from cattrs.gen import make_dict_structure_fn
 
 converter = cattrs.Converter(forbid_extra_keys=True)
@@ -17,10 +18,17 @@ converter.register_structure_hook_factory(
 )
 
 
+def _keep_validator_messages(exc: BaseException, type_) -> str:
+    # Our own validators raise ValueError with a sentence worth showing; cattrs' wording otherwise.
+    if type(exc) is ValueError and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, type_)
+
+
 def describe_error(exc: Exception, root: str = "$") -> list[str]:
     """Turn a cattrs validation failure into readable messages with key paths."""
     if isinstance(exc, cattrs.BaseValidationError):
-        return cattrs.transform_error(exc, path=root)
+        return cattrs.transform_error(exc, path=root, format_exception=_keep_validator_messages)
     return [f"{root}: {exc}"]
 
 
