@@ -47,6 +47,14 @@ def wait_up(proc, url, timeout=30.0):
     raise AssertionError("serve did not come up")
 
 
+def wait_for_reload(url, trigger, timeout=15.0):
+    """Until /health reports the first reloaded rules generation."""
+    deadline = time.monotonic() + timeout
+    while httpx.get(f"{url}/health", timeout=2).json()["rules"]["generation"] != 1:
+        assert time.monotonic() < deadline, f"{trigger} did not reload"
+        time.sleep(0.2)
+
+
 def stop(proc, sig=signal.SIGTERM, timeout=15.0):
     proc.send_signal(sig)
     try:
@@ -92,10 +100,7 @@ def test_serve_routes_reloads_on_sighup_and_stops_cleanly(tmp_path, model_server
         main = rules / "main.rules"
         main.write_text(main.read_text().replace("words(prove, analyze, theorem)", "words(prove, analyze, theorem, weather)"))
         proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 15
-        while httpx.get(f"{url}/health", timeout=2).json()["rules"]["generation"] != 1:
-            assert time.monotonic() < deadline, "SIGHUP did not reload"
-            time.sleep(0.2)
+        wait_for_reload(url, "SIGHUP")
         assert chat(url, "tell me about the weather").headers["x-routed-engine"] == "reasoning_local"
     finally:
         code, out, err = stop(proc)
@@ -183,10 +188,7 @@ def test_watch_flag_reloads_when_rules_change(tmp_path, model_server):
         assert chat(url, "tell me about the weather").headers["x-routed-engine"] == "balanced_local"
         main = rules / "main.rules"
         main.write_text(main.read_text().replace("words(prove, analyze, theorem)", "words(prove, analyze, theorem, weather)"))
-        deadline = time.monotonic() + 15
-        while httpx.get(f"{url}/health", timeout=2).json()["rules"]["generation"] != 1:
-            assert time.monotonic() < deadline, "--watch did not reload"
-            time.sleep(0.2)
+        wait_for_reload(url, "--watch")
         assert chat(url, "tell me about the weather").headers["x-routed-engine"] == "reasoning_local"
     finally:
         code, _, err = stop(proc)

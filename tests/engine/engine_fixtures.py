@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hrouter.engine.artifact import (
     FORMAT_VERSION,
     Artifact,
@@ -17,6 +19,9 @@ from hrouter.engine.artifact import (
     SourceFile,
     Turn,
 )
+
+#: The packaged default catalog.
+DEFAULT = Path(__file__).resolve().parents[2] / "configs" / "model_router.yaml"
 
 TARGETS = ("simple", "balanced", "reasoning", "coding", "research", "vision", "image_generation", "confirmation")
 

@@ -1,11 +1,10 @@
-from pathlib import Path
-
 import pytest
 import yaml
 
 from hrouter.engine.catalog import Catalog, CatalogError, check_availability, Engine, Availability
 
-DEFAULT = Path(__file__).resolve().parents[2] / "configs" / "model_router.yaml"
+from engine_fixtures import DEFAULT
+
 ENGINES = ("fast_local", "balanced_local", "reasoning_local", "code_agent", "claude_code", "codex", "openai_api",
            "anthropic_api", "web_research", "multimodal_vision", "image_generation", "human_confirm", "intent_router")
 

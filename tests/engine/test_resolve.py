@@ -5,7 +5,7 @@ from hrouter.engine.catalog import Catalog
 from hrouter.engine.hints import HintError, RoutingHints, coerce
 from hrouter.engine.resolve import Requirements, Resolver, profile_for
 
-from test_catalog import DEFAULT
+from engine_fixtures import DEFAULT
 
 
 def catalog(**changes) -> Catalog:

@@ -8,7 +8,7 @@ from hrouter.engine.normalize import normalize
 from hrouter.engine.router import ModelRouter, RouterConfigError, route_prompt
 
 from engine_fixtures import make_artifact
-from test_catalog import DEFAULT
+from engine_fixtures import DEFAULT
 
 
 @pytest.fixture(scope="module")
