@@ -16,7 +16,8 @@ from hrouter.compiler.check import errors, run_checks
 from hrouter.compiler.diagnostics import Diagnostic, RulesError, SourceLocation
 from hrouter.compiler.expect import EngineRejected, run_expects
 from hrouter.compiler.loader import load, source_hash
-from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lexical_guards, lower_lexical
+from hrouter.compiler.literals import required_literals
+from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lower_lexical
 from hrouter.compiler.lower_program import ProgramLowering, loc
 from hrouter.compiler.symbols import Symbols, collect
 from hrouter.engine.artifact import FORMAT_VERSION, Artifact, Pattern, SourceFile
@@ -73,7 +74,7 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
                 detail = _re2_message(regex, options)
                 diags.append(sym.load.diag("bad-pattern", f"RE2 rejects the pattern of '{name}': {detail}", f.body.pos))
                 continue
-            patterns.append(Pattern(regex, name, loc(f.pos), lexical_guards(f.body, words_of)))
+            patterns.append(Pattern(regex, name, loc(f.pos), required_literals(regex)))
     return patterns, diags
 
 

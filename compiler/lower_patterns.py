@@ -195,27 +195,3 @@ def lower_lexical(body, resolve_words) -> list[str]:
             raise LoweringError("empty regex", body.pos)
         return ["(?i)" + body.pattern]
     raise TypeError(f"not a lexical feature: {body!r}")
-
-
-def lexical_guards(body, resolve_words) -> tuple[str, ...]:
-    """Regexes that every text a lowered proximity pattern matches also matches: the operands'
-    own boundary-wrapped word lists (the same regex a `words(...)` feature lowers to, so the
-    engine can share one set member). The gap and the complement are what make a DFA keep
-    per-word counters alive; with guards the engine runs such a pattern alone, and only on
-    texts where its operands occurred (engine/automaton.py).
-
-    Each guard holds wherever the pattern matches: the pattern puts a boundary (start, or a
-    non-word character) before its first word list and a non-word character after it (the
-    gap and `\\s+` both begin with one); the gap ends with a non-word character or white
-    space before the second list, and a boundary follows it. Those are the boundaries the
-    word-list regex asks for (or fewer, for words edged with punctuation)."""
-
-    def operand(x) -> ast.Words:
-        return resolve_words(x) if isinstance(x, ast.Ident) else x
-
-    if isinstance(body, ast.Near):
-        first, second = ("(?i)" + words_alternation(operand(o)) for o in (body.a, body.b))
-        return (first,) if first == second else (first, second)
-    if isinstance(body, ast.NextNot):
-        return ("(?i)" + words_alternation(operand(body.a)),)
-    return ()

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import attrs
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 Expr = list[Any]
 
@@ -78,16 +78,15 @@ class SourceFile:
 class Pattern:
     """One lexical pattern; a match sets the atom of ``feature`` in the scanned scope.
 
-    A pattern without guards is a member of the single RE2 set. A pattern with guards (RE2
-    regexes that all match somewhere in any text the pattern matches, such as the two operand
-    word lists of a proximity pattern) is left out of the set, whose DFA it would slow down;
-    its guards join the set instead, and the pattern is searched on its own only in texts
-    where every guard matched. Either way the scan reports exactly the same patterns."""
+    ``literals`` are what the compiler proved the pattern cannot match without: clauses of
+    plain strings, and every text the pattern matches contains (ignoring case) one string of
+    each clause. The engine finds the literals of all patterns in one pass and runs a
+    pattern's own RE2 only where its clauses hold. No clauses: the pattern is always run."""
 
     regex: str  # RE2 syntax, already case-insensitive where the rules asked for it
     feature: str  # the lexical feature this pattern belongs to
     loc: Location
-    guards: tuple[str, ...] = ()
+    literals: tuple[tuple[str, ...], ...] = ()
 
 
 @attrs.frozen

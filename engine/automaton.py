@@ -1,13 +1,9 @@
-"""RE2 sets over the lexical patterns, and the bits a scan yields.
+"""The lexical scan of an artifact, and the bits it yields.
 
-Built once from an artifact. A scan of one text reports every pattern that matches (linear in
-the text, every pattern at once), followed by OR-ing a precomputed atom mask per matched
-pattern. Small artifacts are one ``Set.Match``. Larger ones are scanned by ``GuardedSet``:
-prompts by a few small sets whose lazily built DFAs stay cheap on text never seen before,
-long texts by one set. Patterns with guards (proximity patterns: "A within N words of B", "A
-followed by a word not in a list") are in no set: their guards (the operands' word lists) are,
-and such a pattern is searched on its own only when all its guards matched. Whatever the path,
-the scan reports exactly what one set over every pattern would. The masks are
+Built once from an artifact. A scan of one text reports every pattern that matches, exactly
+what one RE2 set over every pattern would (``literal_scan.py`` says how a prompt is scanned
+literal-first; long texts take one set, or a FilteredRE2 when varied), followed by OR-ing a
+precomputed atom mask per matched pattern. The masks are
 per scope, so the same automaton serves the latest message, the assistant's reply and the
 history. Numeric atoms on length come from ``len()`` through a precomputed breakpoint table
 (one bisect whatever their number). Word counts come from the same RE2 pass: the set also holds
@@ -25,6 +21,7 @@ from functools import reduce
 import re2
 
 from hrouter.engine.artifact import BUILTIN_ATOMS, Artifact
+from hrouter.engine.literal_scan import LiteralScan, ScanError, compile_set, options
 
 # RE2's default 8 MB budget is small for a hundred-odd patterns over long prompts; the DFA
 # then resets its state cache more often (slower, never wrong: a set scan that truly runs out
@@ -44,19 +41,6 @@ _OPS = {
 
 class AutomatonError(ValueError):
     """An artifact whose patterns or atoms cannot be turned into an automaton."""
-
-
-#: Holds the set index of a guarded pattern, so indexes stay those of ``Artifact.patterns``.
-NEVER = r"[^\x00-\x{10FFFF}]"
-_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
-
-
-def _options(max_mem: int | None = None):
-    options = re2.Options()
-    if max_mem:
-        options.max_mem = max_mem
-    options.never_capture = True
-    return options
 
 
 def _tokens(chars: int) -> int:
@@ -83,119 +67,6 @@ def at_least_words(t: int) -> str:
     fails closed instead of looking like a harmless prompt."""
     body = f"(?:[^{_WS}]+[{_WS}]+){{{t - 1}}}" if t > 1 else ""
     return f"\\A[{_WS}]*{body}[^{_WS}]"
-
-
-#: Texts up to this size are scanned in parts and remembered (GuardedSet); the memo holds
-#: MEMO_SIZE of them and is emptied when full.
-MEMO_BYTES = 2048
-MEMO_SIZE = 4096
-#: Patterns per part of the main scan (see GuardedSet).
-PART_SIZE = 12
-
-
-def _lazy_search(pattern):
-    """The pattern's own RE2 search, compiled on first use: a process that routes one prompt
-    (`hrouter decide`) compiles only the few guarded patterns whose operands occurred, instead
-    of all of them at load. The compiler validated every pattern; should a damaged artifact
-    hold one RE2 rejects, the scan raises and the router fails closed for that prompt."""
-    compiled = None
-
-    def search(anchor, data, start, end):
-        nonlocal compiled
-        if compiled is None:
-            try:
-                compiled = re2.compile(pattern.regex, _options())._regexp.Match
-            except Exception as exc:
-                raise AutomatonError(f"{pattern.loc}: RE2 rejects pattern {pattern.regex!r}: {exc}") from None
-        return compiled(anchor, data, start, end)
-
-    return search
-
-
-class GuardedSet:
-    """Several set scans and a verification: ``Match(data)`` returns what one RE2 set over
-    every pattern would (the same indexes; their order may differ).
-
-    Index i is pattern i (a guarded pattern's index is never reported by a set: its place
-    holds a regex that never matches), then come the internal patterns, then the guards that
-    are not already a pattern. They are scanned in parts, each an RE2 set: the patterns in
-    round-robin parts of about PART_SIZE, and the guards in one more. A DFA state of a set
-    combines the positions of all its members, so a new text builds states for which the
-    cost grows with the set: the guards' word lists in the main set made new states several
-    times costlier, and a few smaller sets do the same work for less than one large one.
-    Each guarded pattern whose guards all matched is then searched alone, with its own RE2
-    (which, unlike a set, falls back to a slower exact method rather than fail when out of
-    memory). The result for a short text is remembered: a repeated prompt costs a lookup.
-    Longer texts (repetitive ones; varied ones go to a FilteredRE2 first, see
-    ``Automaton.long_match``) are scanned by one set over every pattern, built on first use:
-    there the number of passes matters more than the cost of new states.
-
-    RE2 reports a set that ran out of memory as no match. Every part ends with the canary
-    "the text has a word": a pattern part without it while another has it makes the whole
-    scan report nothing (as one failed set would: the key then reads as an empty prompt,
-    which the safety rules refuse); a guard part without it counts every guard as matched."""
-
-    __slots__ = ("Match", "parts", "guard_part", "members", "first_guard", "checks", "memo", "_whole")
-
-    def __init__(self, parts, guard_part, members: int, first_guard: int, checks: dict[int, tuple], whole) -> None:
-        """``parts``: (match, global index of each member) per pattern part, the canary last;
-        ``guard_part`` likewise for the guards, or None; ``whole()`` builds the one set."""
-        self.parts, self.guard_part = parts, guard_part
-        self.members, self.first_guard, self.checks = members, first_guard, checks
-        watched = frozenset(checks) | frozenset(range(first_guard, members))
-        is_clear = watched.isdisjoint
-        get = checks.get
-        memo: dict[bytes, tuple[int, ...]] = {}
-        self.memo = memo
-        remembered = memo.get
-        scans = tuple((match, indexes, len(indexes) - 1) for match, indexes in parts)
-        if guard_part is not None:
-            guard_match, guard_indexes = guard_part
-            guard_canary = len(guard_indexes) - 1
-
-        def match(data: bytes) -> list[int]:
-            if len(data) > MEMO_BYTES:
-                return self._long(data)
-            known = remembered(data)
-            if known is not None:
-                return list(known)
-            hits: list[int] = []
-            words = 0
-            for part_match, indexes, canary in scans:
-                found = part_match(data) or ()
-                for j in found:
-                    if j == canary:
-                        words += 1
-                    else:
-                        hits.append(indexes[j])
-            if 0 < words < len(scans):
-                return []  # a part failed: fail closed, never report a partial scan
-            if guard_part is not None:
-                found = guard_match(data) or []
-                if guard_canary in found:
-                    hits.extend(guard_indexes[j] for j in found if j != guard_canary)
-                elif words:
-                    hits.extend(range(first_guard, members))
-            if hits and not is_clear(hits):
-                seen = set(hits)
-                out = [k for k in hits if k < first_guard]
-                for k in hits:
-                    for index, others, search in get(k, ()):
-                        if others <= seen and search(_UNANCHORED, data, 0, len(data))[0][0] >= 0:
-                            out.append(index)
-                hits = out
-            if len(memo) >= MEMO_SIZE:
-                memo.clear()
-            memo[data] = tuple(hits)
-            return hits
-
-        self.Match = match
-        self._whole = whole
-
-    def _long(self, data: bytes) -> list[int]:
-        if callable(self._whole):
-            self._whole = self._whole()
-        return self._whole.Match(data) or []
 
 
 class Automaton:
@@ -264,58 +135,17 @@ class Automaton:
         return length_atoms, word_atoms
 
     @staticmethod
-    def _build_set(artifact: Artifact, internal: list[str]):
-        members = [NEVER if p.guards else p.regex for p in artifact.patterns] + internal
-        first_guard = len(members)
-        # A guard identical to an unguarded pattern (an operand that is a feature of its own)
-        # is that pattern's member; the others are added once each.
-        member_of = {}
-        for index, pattern in enumerate(artifact.patterns):
-            if not pattern.guards:
-                member_of.setdefault(pattern.regex, index)
-        checks: dict[int, list] = {}
-        for index, pattern in enumerate(artifact.patterns):
-            if not pattern.guards:
-                continue
-            ids = []
-            for guard in dict.fromkeys(pattern.guards):
-                if guard not in member_of:
-                    member_of[guard] = len(members)
-                    members.append(guard)
-                ids.append(member_of[guard])
-            checks.setdefault(ids[0], []).append((index, frozenset(ids[1:]), _lazy_search(pattern)))
+    def _build_set(artifact: Artifact, internal: list[str]) -> LiteralScan:
         patterns = artifact.patterns
-
-        def compiled(regexes, what):
-            regex_set = re2.Set.SearchSet(_options(MAX_MEM))
-            for regex in regexes:
-                try:
-                    regex_set.Add(regex)
-                except Exception as exc:
-                    where = next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), f"RE2 rejects {what}")
-                    raise AutomatonError(f"{where} {regex!r}: {exc}") from None
-            try:
-                regex_set.Compile()
-            except Exception as exc:
-                raise AutomatonError(f"the {what} set does not compile: {exc}") from None
-            # The wrapper's Match encodes and converts; the inner object takes bytes directly.
-            return getattr(regex_set, "_set", None) or regex_set
-
-        count = -(-first_guard // PART_SIZE)
-        if count <= 1 and not checks:
-            return compiled(members, "pattern")
-        canary = at_least_words(1)
-        parts = []
-        for start in range(count):
-            indexes = list(range(start, first_guard, count))
-            parts.append((compiled([members[k] for k in indexes] + [canary], "pattern").Match, tuple(indexes) + (-1,)))
-        guard_part = None
-        if len(members) > first_guard:
-            indexes = tuple(range(first_guard, len(members))) + (-1,)
-            guard_part = (compiled(members[first_guard:] + [canary], "guard").Match, indexes)
-        by_member = {k: tuple(v) for k, v in checks.items()}
         whole = [p.regex for p in patterns] + internal
-        return GuardedSet(parts, guard_part, len(members), first_guard, by_member, lambda: compiled(whole, "pattern"))
+
+        def where(regex: str) -> str:
+            return next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), "RE2 rejects pattern")
+
+        try:
+            return LiteralScan(patterns, internal, MAX_MEM, lambda: compile_set(whole, "pattern", MAX_MEM, where))
+        except ScanError as exc:
+            raise AutomatonError(str(exc)) from None
 
     def _build_length_table(self, length_atoms) -> None:
         # Every predicate on chars or tokens = ceil(chars / 4) is constant between breakpoints,
@@ -362,10 +192,9 @@ class Automaton:
         flt = self._filter
         if flt is None:
             flt = re2.Filter()
-            options = re2.Options()
-            options.never_capture = True
+            opts = options()
             for regex in self._regexes:
-                flt.Add(regex, options)
+                flt.Add(regex, opts)
             flt.Compile()
             self._filter = flt
         return flt.Match(data) or []

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hrouter.engine.artifact import FORMAT_VERSION
+
 HROUTER = [sys.executable, "-m", "hrouter.cli"]
 
 GOOD = """targets balanced, coding, confirmation
@@ -37,7 +39,7 @@ def test_compile_output_option(tmp_path):
     (tmp_path / "main.rules").write_text(GOOD)
     proc = run("compile", str(tmp_path / "main.rules"), "-o", "out.json", "--no-expects", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads((tmp_path / "out.json").read_text())["format_version"] == 1
+    assert json.loads((tmp_path / "out.json").read_text())["format_version"] == FORMAT_VERSION
 
 
 def test_compile_error_is_rendered_on_stderr(tmp_path):

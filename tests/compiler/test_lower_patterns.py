@@ -194,18 +194,3 @@ def test_words_are_normalised_like_prompts():
     n = matcher(ast.NextNot(W("send"), (ast.Word("cafe\u0301", False, P),), P))
     assert not n("send café")
     assert n("send tea")
-
-
-def test_guards_are_the_operands_word_lists():
-    from hrouter.compiler.lower_patterns import lexical_guards
-
-    verbs, things = W("drop", "purg*"), W("table", "c++")
-    (verb_regex,) = lower_lexical(verbs, resolve_words=None)
-    (thing_regex,) = lower_lexical(things, resolve_words=None)
-    by_name = {"verbs": verbs, "things": things}
-    resolve = lambda ident: by_name[ident.name]  # noqa: E731
-    near = ast.Near(ast.Ident("verbs", P), ast.Ident("things", P), 3, P)
-    assert lexical_guards(near, resolve) == (verb_regex, thing_regex)
-    assert lexical_guards(ast.Near(verbs, verbs, 2, P, ordered=True), None) == (verb_regex,)
-    assert lexical_guards(ast.NextNot(verbs, (ast.Word("the", False, P),), P), None) == (verb_regex,)
-    assert lexical_guards(verbs, None) == () and lexical_guards(ast.Regex("x+", P), None) == ()

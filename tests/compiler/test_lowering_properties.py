@@ -118,8 +118,9 @@ def test_near_and_then_agree_with_word_positions(a, b, parts, seps, distance, or
     kind=st.sampled_from(["near", "then", "next_not"]),
     prefix=st.booleans(),
 )
-def test_guards_match_wherever_their_pattern_matches(a, b, parts, seps, distance, kind, prefix):
-    from hrouter.compiler.lower_patterns import lexical_guards
+def test_literals_occur_wherever_their_pattern_matches(a, b, parts, seps, distance, kind, prefix):
+    from hrouter.compiler.literals import required_literals
+    from hrouter.engine.literal_scan import literal_regex
     from hrouter.engine.normalize import normalize
 
     first = ast.Words(tuple(ast.Word(w, prefix and i == 0, P) for i, w in enumerate(a)), P)
@@ -127,9 +128,10 @@ def test_guards_match_wherever_their_pattern_matches(a, b, parts, seps, distance
         body = ast.NextNot(first, tuple(ast.Word(w, False, P) for w in b if "_" not in w and w.isalnum()) or (ast.Word("zz", False, P),), P)
     else:
         body = ast.Near(first, words(b), distance, P, ordered=kind == "then")
-    guards = lexical_guards(body, resolve_words=None)
-    assert 1 <= len(guards) <= 2
+    (regex,) = lower_lexical(body, resolve_words=None)
+    clauses = required_literals(regex)
+    assert 1 <= len(clauses) <= 2  # near/then demand both operands, next_not its first
     text = normalize(text_from(parts + a + b, seps))
     if regex_for(body).search(text) is not None:
-        for guard in guards:
-            assert re2.search(guard, text) is not None, (guard, text)
+        for clause in clauses:
+            assert any(re2.search(literal_regex(s), text) for s in clause), (clause, text)

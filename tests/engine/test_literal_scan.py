@@ -1,0 +1,198 @@
+"""The literal-first scan must report exactly the patterns one RE2 set over every pattern
+reports, for every text; and it must verify only the patterns a text's literals allow."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hrouter.compiler.compile import build
+from hrouter.engine.automaton import Automaton, at_least_words
+from hrouter.engine.literal_scan import LiteralScan
+from hrouter.engine.normalize import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPORA = [Path("/work/shared/corpus/dev.jsonl"), ROOT / "tests" / "data" / "corpus_extra.jsonl"]
+
+
+def compiled(path):
+    artifact, diags, _ = build(path)
+    assert artifact is not None, diags
+    return artifact
+
+
+class OneSet:
+    """The reference: every pattern and internal word-count pattern in one RE2 set."""
+
+    def __init__(self, automaton: Automaton):
+        options = re2.Options()
+        options.max_mem = 256 << 20
+        options.never_capture = True
+        s = re2.Set.SearchSet(options)
+        for p in automaton.patterns:
+            s.Add(p.regex)
+        for t in automaton._thresholds:
+            s.Add(at_least_words(t))
+        s.Compile()
+        self.match = s._set.Match
+
+    def __call__(self, text: str) -> list[int]:
+        return sorted(self.match(normalize(text).encode("utf-8")) or [])
+
+
+def scan(automaton: Automaton, text: str) -> list[int]:
+    return sorted(automaton._set.Match(normalize(text).encode("utf-8")))
+
+
+@pytest.fixture(scope="module")
+def default():
+    automaton = Automaton(compiled(ROOT / "rules"))
+    return automaton, OneSet(automaton)
+
+
+def test_default_rules_patterns_all_have_literals(default):
+    automaton, _ = default
+    assert isinstance(automaton._set, LiteralScan)
+    assert all(p.literals for p in automaton.patterns)
+    proximity = [p for p in automaton.patterns if len(p.literals) == 2]
+    assert len(proximity) >= 20  # near/then patterns demand both operands
+    assert automaton._set.literal_count > 500
+
+
+def _corpus_texts():
+    texts = []
+    for path in CORPORA:
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    texts.append(row["prompt"])
+                    texts.extend(turn["content"] for turn in row.get("context") or [])
+    return texts
+
+
+def test_same_patterns_as_one_set_on_both_corpora(default):
+    automaton, one_set = default
+    texts = _corpus_texts()
+    assert len(texts) > 1000
+    before = automaton._set.candidates
+    for text in texts:
+        expected = one_set(text)
+        assert scan(automaton, text) == expected, text[:80]
+        assert scan(automaton, text) == expected, text[:80]  # again, from the memo
+    verified = automaton._set.candidates - before
+    # Literals rule out most patterns: far fewer verifications than texts times patterns.
+    assert 0 < verified < len(texts) * len(automaton.patterns) / 4
+
+
+def test_long_texts_use_one_set_with_the_same_answer(default):
+    automaton, one_set = default
+    text = "please drop the old users table and then email the finance team the report. " * 40
+    assert len(text) > 2048
+    assert scan(automaton, text) == one_set(text)
+    assert not automaton._set.memo.get(normalize(text).encode())
+
+
+def test_a_failed_literal_pass_fails_closed(tmp_path):
+    """RE2 reports a set out of memory as no match: then no word is found either, the key reads
+    as an empty prompt, and the safety rules refuse it."""
+    from hrouter.engine.artifact import Pattern
+    from hrouter.engine import literal_scan
+
+    patterns = (Pattern(r"(?i)\bdrop\b", "verb", None, (("drop",),)),)
+    real = literal_scan.compile_set
+
+    class OutOfMemory:
+        def Match(self, data):
+            return None
+
+    literal_scan.compile_set = lambda *a, **k: OutOfMemory()
+    try:
+        scanner = LiteralScan(patterns, [at_least_words(1)], 1 << 20, lambda: None)
+    finally:
+        literal_scan.compile_set = real
+    assert scanner.Match(b"please drop the production database") == []
+
+
+def _rule_words(automaton: Automaton) -> list[str]:
+    words = set()
+    for p in automaton.patterns:
+        if len(p.literals) == 2:
+            for clause in p.literals:
+                words.update(w for s in clause for w in re.findall(r"[^\W\d_]{2,}", s))
+    return sorted(words)
+
+
+def test_same_patterns_as_one_set_on_word_soups(default):
+    automaton, one_set = default
+    vocab = _rule_words(automaton) + ["the", "all", "my", "it", "and", "not", "files", "—", "“", "”", "•", "😀"]
+    seps = [" ", "  ", ", ", ". ", "\n", " - ", "-", "'", "!", " the ", " my ", "_", "/"]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(vocab), st.sampled_from(seps), st.booleans()), min_size=1, max_size=14))
+    def check(parts):
+        text = "".join((w.upper() if up else w) + sep for w, sep, up in parts)
+        assert scan(automaton, text) == one_set(text)
+
+    check()
+
+
+def test_small_rule_set(tmp_path):
+    rules = tmp_path / "main.rules"
+    rules.write_text(
+        "targets simple, confirmation\n"
+        'feature verb = words(drop, delete, "rm -rf", purg*)\n'
+        "feature thing = words(table, database, c++)\n"
+        "feature drop_thing = near(verb, thing, 3)\n"
+        "feature drop_then = then(words(wipe), words(disk), 2)\n"
+        "feature drop_other = next_not(verb, [the, my])\n"
+        'feature anything = regex("[a-z]+ing")\n'
+        "safety empty: empty_prompt -> confirmation \"empty\"\n"
+        'route r1: drop_thing or drop_then or drop_other or anything -> simple "x"\n'
+        'default -> simple "d"\n'
+    )
+    artifact = compiled(rules)
+    by_feature = {p.feature: p for p in artifact.patterns}
+    assert set(by_feature["drop_thing"].literals) == {("-rf", "delete", "drop", "purg"), ("c++", "database", "table")}
+    assert set(by_feature["drop_then"].literals) == {("wipe",), ("disk",)}
+    assert by_feature["drop_other"].literals == (("-rf", "delete", "drop", "purg"),)
+    assert by_feature["anything"].literals == (("ing",),)
+    automaton = Automaton(artifact)
+    one_set = OneSet(automaton)
+    names = lambda ids: {automaton.patterns[i].feature for i in ids if i < len(automaton.patterns)}  # noqa: E731
+    cases = {
+        "please drop the old table": {"verb", "thing", "drop_thing"},
+        "please drop the big old table": {"verb", "thing"},
+        "drop it and then, much later on in the day, the table": {"verb", "thing", "drop_other"},
+        "wipe the disk": {"drop_then"},
+        "disk wipe": set(),
+        "purging c++ now": {"verb", "thing", "drop_thing", "drop_other", "anything"},
+        "table, no verb": {"thing"},
+        "": set(),
+    }
+    for text, expected in cases.items():
+        got = scan(automaton, text)
+        assert got == one_set(text), text
+        assert names(got) == expected, text
+
+
+def test_a_pattern_without_literals_is_a_member_of_the_literal_set(tmp_path):
+    rules = tmp_path / "main.rules"
+    rules.write_text(
+        "targets simple, confirmation\nfeature verb = words(drop)\nfeature shout = regex(\"[A-Z]{5}\")\n"
+        'safety empty: empty_prompt -> confirmation "empty"\nroute r1: verb or shout -> simple "x"\n'
+        'default -> simple "d"\n'
+    )
+    artifact = compiled(rules)
+    assert [p.literals for p in artifact.patterns] == [(("drop",),), ()]
+    automaton = Automaton(artifact)
+    before = automaton._set.candidates
+    assert sorted(automaton._set.Match(b"drop it")) == [0, 2]
+    assert sorted(automaton._set.Match(b"HELLO")) == [1, 2]  # found by the set itself
+    assert automaton._set.candidates - before == 1  # only "drop" needed its own RE2
