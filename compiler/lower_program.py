@@ -114,7 +114,7 @@ class ProgramLowering:
     def rules(self) -> list[Rule]:
         by_kind = {"safety": [], "route": [], "default": []}
         for r in self.sym.rules:
-            reason = r.reason or (f"default route" if r.kind == "default" else f"{r.kind} rule {r.id.name}")
+            reason = r.reason or ("default route" if r.kind == "default" else f"{r.kind} rule {r.id.name}")
             override = r.override.name if r.override is not None else None
             by_kind[r.kind].append(Rule(r.id.name, r.kind, self.expr(r.when), r.target.name, reason, loc(r.pos), override))
         return by_kind["safety"] + by_kind["route"] + by_kind["default"][:1]

@@ -189,6 +189,9 @@ class Automaton:
         changes the time, never the answer; the choice depends only on the text."""
         if len(set(text[:DIVERSITY_WINDOW].split())) <= DIVERSE_WORDS:
             return self._set.Match(data) or []
+        return self._long_filter().Match(data) or []
+
+    def _long_filter(self):
         flt = self._filter
         if flt is None:
             flt = re2.Filter()
@@ -197,7 +200,14 @@ class Automaton:
                 flt.Add(regex, opts)
             flt.Compile()
             self._filter = flt
-        return flt.Match(data) or []
+        return flt
+
+    def warm(self) -> None:
+        """Compile now what is otherwise compiled on first use (see LiteralScan.warm). Raises
+        ScanError for a pattern RE2 rejects (only a damaged artifact holds one: the compiler
+        checks every pattern); unwarmed, such a pattern fails closed the prompts it is tried on."""
+        self._set.warm()
+        self._long_filter()
 
     def _match(self, text: str) -> list[int]:
         data = text.encode("utf-8")

@@ -5,15 +5,17 @@ the internal word-count patterns) would report, in some order. How, for a prompt
 
 1. One RE2 set holds the literals of all patterns (``Pattern.literals``: plain strings the
    compiler proved a pattern cannot match without), the patterns that have none, and the
-   internal patterns. One pass over the text says which of them occur.
+   internal patterns. One pass over the text says which of them occur. Until a router has
+   scanned ``PROMOTE_AFTER`` new texts, or is warmed up (``warm``), the literals are looked up
+   in Python instead, so a process that routes one prompt does not compile the set at all.
 2. A pattern whose every clause had a literal in the text is a candidate; its own RE2,
    compiled the first time it is needed, decides.
 
-A set of plain strings is quick to compile and its lazily built DFA stays small on text never
+A set of plain strings is quicker to compile and its lazily built DFA stays small on text never
 seen before, where a set of a few hundred word-list patterns with their boundary classes took
 tens of milliseconds to compile and built a costly DFA state for nearly every new byte. A
-process that routes one prompt (``hrouter decide``) compiles the literal set and the handful
-of patterns that prompt can match, not every pattern.
+process that routes one prompt (``hrouter decide``) compiles only the handful of patterns
+that prompt can match.
 
 Texts longer than ``MEMO_BYTES`` go to one set over every pattern instead (built on first
 use): a long text holds the literals of most patterns, and one pass beats a hundred. Results
@@ -37,6 +39,8 @@ from hrouter.engine.artifact import Pattern
 #: of them and is emptied when full.
 MEMO_BYTES = 2048
 MEMO_SIZE = 4096
+#: New texts scanned before the literal set is compiled (see LiteralScan).
+PROMOTE_AFTER = 32
 
 
 class ScanError(ValueError):
@@ -60,19 +64,19 @@ def literal_regex(text: str) -> str:
     return "(?i)" + text.translate(_ESCAPE)
 
 
-def _verifier(pattern: Pattern) -> Callable[[bytes], bool]:
-    """Does ``pattern`` match? Its RE2 is compiled on first use."""
+def _verifier(regex: str, what: str) -> Callable[[bytes], bool]:
+    """Does ``regex`` match? Its RE2 is compiled on first use (or by ``warm``)."""
     compiled = None
     unanchored = re2._re2.RE2.Anchor.UNANCHORED
 
-    def verify(data: bytes) -> bool:
+    def verify(data: bytes | None) -> bool:
         nonlocal compiled
         if compiled is None:
             try:
-                compiled = re2.compile(pattern.regex, options())._regexp.Match
+                compiled = re2.compile(regex, options())._regexp.Match
             except Exception as exc:
-                raise ScanError(f"{pattern.loc}: RE2 rejects pattern {pattern.regex!r}: {exc}") from None
-        return compiled(unanchored, data, 0, len(data))[0][0] >= 0
+                raise ScanError(f"{what}: RE2 rejects pattern {regex!r}: {exc}") from None
+        return data is not None and compiled(unanchored, data, 0, len(data))[0][0] >= 0
 
     return verify
 
@@ -94,15 +98,12 @@ def compile_set(regexes: Sequence[str], what: str, max_mem: int, where: Callable
 
 
 class LiteralScan:
-    __slots__ = ("Match", "memo", "literal_count", "candidates", "_whole")
+    __slots__ = ("Match", "warm", "promoted", "memo", "literal_count", "candidates", "_whole")
 
     def __init__(self, patterns: Sequence[Pattern], internal: Sequence[str], max_mem: int, whole: Callable[[], object]):
         """``internal``: the word-count patterns, whose indexes follow the patterns';
         ``whole()`` builds the one set used for long texts."""
         n = len(patterns)
-        members: list[str] = []
-        direct: list[int] = []  # per member: the index it reports itself, or -1 for a literal
-        users: list[tuple[tuple[int, int, int], ...]] = []  # per literal: (pattern, clause bit, all bits)
         slot: dict[str, int] = {}
         uses: dict[int, list[tuple[int, int, int]]] = {}
         for index, pattern in enumerate(patterns):
@@ -113,36 +114,54 @@ class LiteralScan:
                 for literal in clause:
                     j = slot.setdefault(literal, len(slot))
                     uses.setdefault(j, []).append((index, 1 << bit, full))
-        members.extend(map(literal_regex, slot))
-        direct.extend([-1] * len(slot))
-        users.extend(tuple(uses[j]) for j in range(len(slot)))
         self.literal_count = len(slot)
-        for index, pattern in enumerate(patterns):
-            if not pattern.literals:
-                members.append(pattern.regex)
-                direct.append(index)
-        for k, regex in enumerate(internal):
-            members.append(regex)
-            direct.append(n + k)
+        # Members of the literal set: the literals, then what reports itself (patterns without
+        # literals and the internal patterns), with the index each reports.
+        itself = [(index, p.regex, str(p.loc)) for index, p in enumerate(patterns) if not p.literals]
+        itself += [(n + k, regex, "internal") for k, regex in enumerate(internal)]
+        direct_of = (-1,) * len(slot) + tuple(index for index, _, _ in itself)
+        users_of = tuple(tuple(uses[j]) for j in range(len(slot))) + ((),) * len(itself)
+        verifiers = tuple(_verifier(p.regex, str(p.loc)) for p in patterns)
+
+        # Until the router has scanned PROMOTE_AFTER new texts, literals are looked up in
+        # Python, which costs about 0.2 ms a text but nothing to set up: a process that routes
+        # one prompt never compiles the set. Case-folded containment finds every literal RE2's
+        # `(?i)` would: RE2 only equates characters whose casefold() is the same (checked over
+        # all of Unicode by tests/engine/test_literal_scan.py), and casefold() is per character.
+        folded = tuple((literal.casefold(), j) for literal, j in slot.items())
+        checks = tuple((len(slot) + i, _verifier(regex, what)) for i, (_, regex, what) in enumerate(itself))
+
+        def find_in_python(data: bytes) -> list[int]:
+            text = data.decode("utf-8", "replace").casefold()
+            found = [j for literal, j in folded if literal in text]
+            found.extend(j for j, verify in checks if verify(data))
+            return found
 
         def where(regex: str) -> str:
             return next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), "RE2 rejects literal")
 
-        find = compile_set(members, "literal", max_mem, where).Match
-        verifiers = tuple(_verifier(p) for p in patterns)
-        direct_of = tuple(direct)
-        users_of = tuple(users) + ((),) * (len(members) - len(users))
+        def build_set():
+            members = [literal_regex(literal) for literal in slot] + [regex for _, regex, _ in itself]
+            return compile_set(members, "literal", max_mem, where).Match
+
+        find = find_in_python
+        misses = 0
         memo: dict[bytes, tuple[int, ...]] = {}
         remembered = memo.get
         self.memo = memo
         self.candidates = 0  # patterns verified so far, for tests and benchmarks
 
         def match(data: bytes) -> list[int]:
+            nonlocal find, misses
             if len(data) > MEMO_BYTES:
                 return self._long(data)
             known = remembered(data)
             if known is not None:
                 return list(known)
+            if find is find_in_python:
+                misses += 1
+                if misses > PROMOTE_AFTER:
+                    find = build_set()
             hits: list[int] = []
             candidates: list[int] = []
             held: dict[int, int] = {}
@@ -165,7 +184,20 @@ class LiteralScan:
             memo[data] = tuple(hits)
             return hits
 
+        def warm() -> None:
+            """Compile everything now (a server does this at start and on reload, off the
+            request path): the literal set, every pattern's RE2 and the set for long texts."""
+            nonlocal find
+            if find is find_in_python:
+                find = build_set()
+            for verify in verifiers:
+                verify(None)
+            if callable(self._whole):
+                self._whole = self._whole()
+
         self.Match = match
+        self.warm = warm
+        self.promoted = lambda: find is not find_in_python  # is the literal set in use?
         self._whole = whole
 
     def _long(self, data: bytes) -> list[int]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hrouter.engine.artifact import Artifact
 from hrouter.engine.automaton import LONG_TEXT
+from hrouter.engine.literal_scan import ScanError
 from hrouter.engine.catalog import CONFIRM_ENGINE, CONFIRM_TARGET, Catalog, CatalogError
 from hrouter.engine.decision import Decider
 from hrouter.engine.hints import NO_HINTS, HintError, RoutingHints, coerce
@@ -96,6 +97,16 @@ class ModelRouter:
     ) -> "ModelRouter":
         """Catalog YAML (default: the packaged one) and rules (folder, ``.rules`` file, artifact)."""
         return cls(load_catalog(path), load_artifact_for(rules))
+
+    def warm(self) -> "ModelRouter":
+        """Compile every RE2 object now instead of on first use. A long-running process (the
+        proxy) calls this once per load, so no request pays for compilation; a process that
+        routes one prompt should not, since it needs only a few of them."""
+        try:
+            self._automaton.warm()
+        except ScanError as exc:
+            raise RouterConfigError(f"rules artifact {self.artifact_hash[:12]}: {exc}") from None
+        return self
 
     # -- the hot path ---------------------------------------------------------------------------
 
@@ -179,6 +190,8 @@ class ModelRouter:
             if decision is None:
                 decision = self._receipts.put(key, self._receipt(bits, h, include_alternatives))
             return decision
+        except ScanError as exc:  # a damaged artifact: the message names the pattern, never the input
+            return failed_decision(f"rules artifact is damaged: {exc}", self.artifact_hash, config_valid=False)
         except Exception as exc:  # fail closed, and say so without echoing the input
             return failed_decision(f"internal error while routing: {type(exc).__name__}", self.artifact_hash)
 

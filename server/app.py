@@ -39,7 +39,7 @@ class ProxyState:
 def build_router(config: ProxyConfig) -> Any:
     from hrouter.engine import ModelRouter
 
-    return ModelRouter.from_config(config.router_config, rules=config.rules)
+    return ModelRouter.from_config(config.router_config, rules=config.rules).warm()
 
 
 def create_app(

@@ -1,6 +1,6 @@
 import pytest
 
-from hrouter.engine.automaton import Automaton, AutomatonError
+from hrouter.engine.automaton import Automaton
 from hrouter.engine.artifact import Pattern
 from hrouter.engine.decision import Decider
 from hrouter.engine.table import BoundedTable
@@ -116,9 +116,16 @@ def test_one_megabyte_prompt_still_matches_everything():
 
 
 def test_bad_pattern_is_refused():
+    """Patterns are compiled on first use, so a damaged artifact loads; warming it up (the proxy
+    does at start and reload) names the pattern, and routing without warming fails closed."""
+    from hrouter.engine.literal_scan import ScanError
+
     art = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77)),))
-    with pytest.raises(AutomatonError, match="main.rules:77"):
-        Automaton(art)
+    automaton = Automaton(art)
+    with pytest.raises(ScanError, match="main.rules:77"):
+        automaton.warm()
+    with pytest.raises(ScanError, match="main.rules:77"):
+        Automaton(art).match("rewrite this")
 
 
 def test_table_is_bounded():

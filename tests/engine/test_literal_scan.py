@@ -99,24 +99,21 @@ def test_long_texts_use_one_set_with_the_same_answer(default):
     assert not automaton._set.memo.get(normalize(text).encode())
 
 
-def test_a_failed_literal_pass_fails_closed(tmp_path):
+def test_a_failed_literal_pass_fails_closed(monkeypatch):
     """RE2 reports a set out of memory as no match: then no word is found either, the key reads
     as an empty prompt, and the safety rules refuse it."""
-    from hrouter.engine.artifact import Pattern
     from hrouter.engine import literal_scan
-
-    patterns = (Pattern(r"(?i)\bdrop\b", "verb", None, (("drop",),)),)
-    real = literal_scan.compile_set
+    from hrouter.engine.artifact import Pattern
 
     class OutOfMemory:
         def Match(self, data):
             return None
 
-    literal_scan.compile_set = lambda *a, **k: OutOfMemory()
-    try:
-        scanner = LiteralScan(patterns, [at_least_words(1)], 1 << 20, lambda: None)
-    finally:
-        literal_scan.compile_set = real
+    monkeypatch.setattr(literal_scan, "compile_set", lambda *a, **k: OutOfMemory())
+    patterns = (Pattern(r"(?i)\bdrop\b", "verb", None, (("drop",),)),)
+    scanner = LiteralScan(patterns, [at_least_words(1)], 1 << 20, lambda: None)
+    assert sorted(scanner.Match(b"please drop it")) == [0, 1]  # the Python lookup, before the set
+    scanner.warm()
     assert scanner.Match(b"please drop the production database") == []
 
 
@@ -196,3 +193,55 @@ def test_a_pattern_without_literals_is_a_member_of_the_literal_set(tmp_path):
     assert sorted(automaton._set.Match(b"drop it")) == [0, 2]
     assert sorted(automaton._set.Match(b"HELLO")) == [1, 2]  # found by the set itself
     assert automaton._set.candidates - before == 1  # only "drop" needed its own RE2
+
+
+def test_casefold_containment_finds_what_re2_ignoring_case_finds():
+    """The Python lookup used before the literal set exists is sound only if RE2's `(?i)` never
+    equates two characters whose casefold() differs. Checked for every code point against
+    every character that has a case."""
+    import sys
+
+    cased = [
+        chr(c) for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and (chr(c).lower() != chr(c) or chr(c).upper() != chr(c) or chr(c).casefold() != chr(c))
+    ]
+    options = re2.Options()
+    options.never_capture = True
+    folds = re2.Set.SearchSet(options)
+    for c in cased:
+        folds.Add("(?i)\\x{%X}" % ord(c))
+    folds.Compile()
+    match = folds._set.Match
+    wrong = []
+    for cp in range(sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        d = chr(cp)
+        wrong.extend((cased[j], d) for j in match(d.encode()) or () if cased[j].casefold() != d.casefold())
+    assert len(cased) > 2000 and wrong == []
+
+
+def test_python_lookup_and_literal_set_agree(monkeypatch):
+    from hrouter.engine import literal_scan
+
+    artifact = compiled(ROOT / "rules")
+    monkeypatch.setattr(literal_scan, "PROMOTE_AFTER", 10**9)
+    in_python = Automaton(artifact)
+    with_set = Automaton(artifact)
+    with_set.warm()
+    assert with_set._set.promoted() and not in_python._set.promoted()
+    texts = _corpus_texts()[:400] + ["ΟΔΟΣ ΣΤΡΑΣΣΕ", "STRAẞE drop", "DRºP the Database", "ǅemal DELETE ﬁles"]
+    for text in texts:
+        assert scan(in_python, text) == scan(with_set, text), text[:80]
+    assert not in_python._set.promoted()
+
+
+def test_the_literal_set_is_compiled_only_for_a_router_that_keeps_scanning():
+    from hrouter.engine.literal_scan import PROMOTE_AFTER
+
+    automaton = Automaton(compiled(ROOT / "rules"))
+    for i in range(PROMOTE_AFTER):
+        automaton.match(f"please drop table number {i}")
+    assert not automaton._set.promoted()
+    automaton.match("please drop table number one more")
+    assert automaton._set.promoted()

@@ -133,3 +133,18 @@ def test_inlined_hot_path_key_matches_the_automaton(router):
         router.route_fast(text)
         key = router._automaton.message_key(normalize(text))
         assert router._fast.get(key) == router.route(text).selected_engine
+
+
+def test_a_damaged_pattern_fails_closed_and_warming_names_it():
+    from engine_fixtures import loc
+
+    from hrouter.engine.artifact import Pattern
+
+    damaged = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77)),))
+    router = ModelRouter(Catalog.from_file(), damaged)  # patterns compile on first use
+    decision = router.route("rewrite this text")
+    assert decision.selected_engine == "human_confirm" and not decision.config_valid
+    assert any("main.rules:77" in reason for reason in decision.reasons)
+    assert router.route_fast("rewrite this text") == "human_confirm"
+    with pytest.raises(RouterConfigError, match="main.rules:77"):
+        ModelRouter(Catalog.from_file(), damaged).warm()
