@@ -29,6 +29,7 @@ falls back to a slower exact method).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 import re2
@@ -105,22 +106,29 @@ class LiteralScan:
         ``whole()`` builds the one set used for long texts."""
         n = len(patterns)
         slot: dict[str, int] = {}
-        uses: dict[int, list[tuple[int, int, int]]] = {}
+        # Per literal: the one-clause patterns it makes candidates, and (pattern, clause bit,
+        # all bits) for patterns with several clauses, which need every clause to hold.
+        single: dict[int, list[int]] = defaultdict(list)
+        several: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for index, pattern in enumerate(patterns):
-            if not pattern.literals:
+            clauses = pattern.literals
+            if len(clauses) == 1:
+                for literal in clauses[0]:
+                    single[slot.setdefault(literal, len(slot))].append(index)
                 continue
-            full = (1 << len(pattern.literals)) - 1
-            for bit, clause in enumerate(pattern.literals):
+            full = (1 << len(clauses)) - 1
+            for bit, clause in enumerate(clauses):
+                entry = (index, 1 << bit, full)
                 for literal in clause:
-                    j = slot.setdefault(literal, len(slot))
-                    uses.setdefault(j, []).append((index, 1 << bit, full))
+                    several[slot.setdefault(literal, len(slot))].append(entry)
         self.literal_count = len(slot)
         # Members of the literal set: the literals, then what reports itself (patterns without
         # literals and the internal patterns), with the index each reports.
         itself = [(index, p.regex, str(p.loc)) for index, p in enumerate(patterns) if not p.literals]
         itself += [(n + k, regex, "internal") for k, regex in enumerate(internal)]
         direct_of = (-1,) * len(slot) + tuple(index for index, _, _ in itself)
-        users_of = tuple(tuple(uses[j]) for j in range(len(slot))) + ((),) * len(itself)
+        single_of = tuple(tuple(single.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
+        several_of = tuple(tuple(several.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
         verifiers = tuple(_verifier(p.regex, str(p.loc)) for p in patterns)
 
         # Until the router has scanned PROMOTE_AFTER new texts, literals are looked up in
@@ -163,20 +171,19 @@ class LiteralScan:
                 if misses > PROMOTE_AFTER:
                     find = build_set()
             hits: list[int] = []
-            candidates: list[int] = []
+            candidates: set[int] = set()
             held: dict[int, int] = {}
             for j in find(data) or ():
                 target = direct_of[j]
                 if target >= 0:
                     hits.append(target)
                     continue
-                for index, bit, full in users_of[j]:
-                    before = held.get(index, 0)
-                    now = before | bit
-                    if now != before:
-                        held[index] = now
-                        if now == full:
-                            candidates.append(index)
+                candidates.update(single_of[j])
+                for index, bit, full in several_of[j]:
+                    now = held.get(index, 0) | bit
+                    held[index] = now
+                    if now == full:
+                        candidates.add(index)
             self.candidates += len(candidates)
             hits.extend(index for index in candidates if verifiers[index](data))
             if len(memo) >= MEMO_SIZE:
