@@ -38,11 +38,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrouter", description="Deterministic model router for AI agents.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        if name != only:
-            # Listed for --help, but only the chosen subcommand's module is imported.
+        if only is None:
+            # Listed for --help; no subcommand module is imported.
             sub.add_parser(name, help=help_text, add_help=False)
-            continue
-        _load(name).register(sub.add_parser(name, help=help_text, description=help_text))
+        elif name == only:
+            # A subparser costs about half a millisecond, so a known subcommand gets only its own.
+            _load(name).register(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
 

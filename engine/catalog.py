@@ -9,7 +9,6 @@ load: the router never touches the environment, PATH or disk while routing.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -302,6 +301,23 @@ def _fallback_cycles(engines: Mapping[str, Engine]) -> list[str]:
     return errors
 
 
+def on_path(command: str) -> bool:
+    """Is ``command`` an executable on PATH (or a path to one)? shutil.which answers the same,
+    but importing shutil (and the compression modules it loads) costs `hrouter decide` about
+    5 ms; Windows, with its executable suffixes, still goes through it."""
+    if os.name == "nt":
+        import shutil
+
+        return shutil.which(command) is not None
+    if os.sep in command:
+        return os.path.isfile(command) and os.access(command, os.X_OK)
+    for folder in os.get_exec_path():
+        candidate = os.path.join(folder, command)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return True
+    return False
+
+
 def check_availability(engine: Engine) -> EngineStatus:
     """Declared requirements only: env vars set, commands on PATH, paths present. Runs nothing."""
     spec = engine.availability
@@ -310,7 +326,7 @@ def check_availability(engine: Engine) -> EngineStatus:
     if spec.status == "available":
         return EngineStatus(True, ("marked available",))
     missing = [f"missing env var {name}" for name in spec.required_env if not os.environ.get(name)]
-    missing += [f"missing command {cmd}" for cmd in spec.required_commands if shutil.which(cmd) is None]
+    missing += [f"missing command {cmd}" for cmd in spec.required_commands if not on_path(cmd)]
     missing += [f"missing path {p}" for p in spec.required_paths if not Path(p).expanduser().exists()]
     if missing:
         return EngineStatus(False, tuple(missing))

@@ -133,3 +133,19 @@ def test_availability_rules(tmp_path, monkeypatch):
     assert check_availability(ok).available
     gone = Engine(**base, availability=Availability(required_paths=(str(tmp_path / "gone"),)))
     assert check_availability(gone).reasons == (f"missing path {tmp_path / 'gone'}",)
+
+
+def test_on_path_agrees_with_shutil_which(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from hrouter.engine.catalog import on_path
+
+    tool = tmp_path / "mytool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    plain = tmp_path / "notexec"
+    plain.write_text("")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    for command in ("mytool", "notexec", "sh", "no-such-command-xyz", str(tool), str(plain)):
+        assert on_path(command) == (shutil.which(command) is not None), command
