@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import attrs
+from hrouter.engine.model import frozen
 
 FORMAT_VERSION = 2
 
@@ -58,7 +58,7 @@ OVERRIDE_SWITCHES = (
 SCORE_NAMES = ("complexity", "risk", "confidence")
 
 
-@attrs.frozen
+@frozen
 class Location:
     file: str  # path relative to the rules root, e.g. "safety.rules"
     line: int
@@ -68,13 +68,13 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-@attrs.frozen
+@frozen
 class SourceFile:
     path: str  # relative to the rules root
     sha256: str
 
 
-@attrs.frozen
+@frozen
 class Pattern:
     """One lexical pattern; a match sets the atom of ``feature`` in the scanned scope.
 
@@ -89,7 +89,7 @@ class Pattern:
     literals: tuple[tuple[str, ...], ...] = ()
 
 
-@attrs.frozen
+@frozen
 class Atom:
     name: str  # "destructive_verb" (message scope), "assistant.destructive_verb", "history.x", builtin name
     kind: AtomKind
@@ -101,14 +101,14 @@ class Atom:
     value: int | None = None  # numeric only
 
 
-@attrs.frozen
+@frozen
 class Derived:
     name: str
     expr: Expr
     loc: Location
 
 
-@attrs.frozen
+@frozen
 class ScoreTerm:
     kind: Literal["add", "floor", "cap"]
     value: int  # weight for "add" (may be negative), bound for "floor"/"cap"
@@ -117,7 +117,7 @@ class ScoreTerm:
     loc: Location
 
 
-@attrs.frozen
+@frozen
 class Score:
     """value = clamp(base + saturate(sum of positive weights) + sum of negative weights), then floors, then caps."""
 
@@ -128,14 +128,14 @@ class Score:
     loc: Location
 
 
-@attrs.frozen
+@frozen
 class Flag:
     name: str  # e.g. "requires_tools"
     expr: Expr
     loc: Location
 
 
-@attrs.frozen
+@frozen
 class Rule:
     id: str
     kind: RuleKind
@@ -146,14 +146,14 @@ class Rule:
     override: str | None = None  # safety rules: the catalog switch that disables this rule
 
 
-@attrs.frozen
+@frozen
 class Turn:
     role: Literal["user", "assistant"]
     text: str
     attachments: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@frozen
 class Expect:
     prompt: str
     target: str
@@ -163,7 +163,7 @@ class Expect:
     context: tuple[Turn, ...] = ()  # earlier turns, oldest first; the prompt is the latest user turn
 
 
-@attrs.frozen
+@frozen
 class Artifact:
     format_version: int
     source_hash: str  # sha256 over the sources, in load order

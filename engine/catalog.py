@@ -16,6 +16,7 @@ from typing import Any, Literal
 import attrs
 
 from hrouter.engine.artifact import OVERRIDE_SWITCHES
+from hrouter.engine.model import frozen
 
 CONFIRM_ENGINE = "human_confirm"
 CONFIRM_TARGET = "confirmation"
@@ -40,7 +41,7 @@ def default_catalog_path() -> Path:
     return Path(hrouter.configs.__file__).parent / "model_router.yaml"
 
 
-@attrs.frozen
+@frozen
 class Availability:
     status: Literal["auto", "available", "unavailable"] = "auto"
     required_env: tuple[str, ...] = ()
@@ -48,7 +49,7 @@ class Availability:
     required_paths: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@frozen
 class Engine:
     provider: str
     model: str
@@ -68,7 +69,7 @@ class Engine:
     availability: Availability = Availability()
 
 
-@attrs.frozen
+@frozen
 class ConfirmationOverrides:
     allow_destructive_actions: bool = False
     allow_send_actions: bool = False
@@ -80,13 +81,13 @@ class ConfirmationOverrides:
         return {name: getattr(self, name) for name in OVERRIDE_SWITCHES}
 
 
-@attrs.frozen
+@frozen
 class Safety:
     require_human_confirmation: bool = True
     confirmation_overrides: ConfirmationOverrides = ConfirmationOverrides()
 
 
-@attrs.frozen
+@frozen
 class CatalogFile:
     """The YAML document as written."""
 
@@ -95,7 +96,7 @@ class CatalogFile:
     safety: Safety = Safety()
 
 
-@attrs.frozen
+@frozen
 class EngineStatus:
     available: bool
     reasons: tuple[str, ...]
@@ -111,7 +112,7 @@ class CatalogError(ValueError):
         super().__init__(f"{origin}: {errors[0]}{more}")
 
 
-@attrs.frozen
+@frozen
 class Catalog:
     engines: Mapping[str, Engine]  # ranking numbers filled in
     targets: Mapping[str, str]  # routing target -> engine

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import attrs
+
+from hrouter.engine.model import frozen
 
 _IMAGE_PART_TYPES = frozenset({"image_url", "input_image", "image"})
 _TEXT_PART_TYPES = frozenset({"text", "input_text"})
 
 
-@attrs.frozen
+@frozen
 class Conversation:
     message: str  # the latest user message's text
     assistant: str = ""  # the assistant's last reply before it

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import attrs
 
 from hrouter.engine.artifact import Artifact, Expect, ScoreTerm
 from hrouter.engine.automaton import Automaton
 from hrouter.engine.conversation import Conversation, extract
+from hrouter.engine.model import frozen
 from hrouter.engine.normalize import normalize
 from hrouter.engine.program import Outcome, Program
 from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
@@ -20,7 +20,7 @@ from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
 _ATTACHMENT_ATOMS = {"image": "attachment_image", "pdf": "attachment_pdf", "code": "attachment_code"}
 
 
-@attrs.frozen
+@frozen
 class PatternHit:
     feature: str
     scope: str  # message, assistant or history
@@ -28,7 +28,7 @@ class PatternHit:
     loc: str  # file:line
 
 
-@attrs.frozen
+@frozen
 class Explanation:
     outcome: Outcome
     patterns: tuple[PatternHit, ...]

@@ -22,7 +22,7 @@ class HintError(ValueError):
     """Hints that cannot be honoured exactly; str() says which and why."""
 
 
-@attrs.frozen
+@attrs.frozen  # not the shared-method model: hashed on every hinted route_fast
 class RoutingHints:
     attachments: tuple[str, ...] = ()
     force_engine: str | None = None

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from hrouter.engine.artifact import OVERRIDE_SWITCHES, SCORE_NAMES, Artifact, Rule, ScoreTerm
+from hrouter.engine.model import frozen
 
 Cond = Callable[[int, dict[str, int]], bool]
 
@@ -22,7 +23,7 @@ class ProgramError(ValueError):
     """A decision program that cannot be evaluated: unknown names or malformed expressions."""
 
 
-@attrs.frozen
+@frozen
 class Outcome:
     target: str
     rule_id: str

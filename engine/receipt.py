@@ -8,18 +8,18 @@ holds the prompt: only scores, flags, names and reasons written in the rules and
 from __future__ import annotations
 
 import attr  # the classic namespace: its asdict turns tuples into lists
-import attrs
 
+from hrouter.engine.model import frozen
 from hrouter.engine.resolve import Alternative, Rejection
 
 
-@attrs.frozen
+@frozen
 class FiredRule:
     rule: str
     loc: str  # "file:line"
 
 
-@attrs.frozen
+@frozen
 class RoutingDecision:
     selected_engine: str
     selected_target: str

@@ -11,9 +11,9 @@ Results depend only on (target, requirements, forced engine), so they are memois
 
 from __future__ import annotations
 
-import attrs
 
 from hrouter.engine.catalog import CONFIRM_ENGINE, CONFIRM_TARGET, COST_TIERS, LATENCY_TIERS, Catalog, Engine
+from hrouter.engine.model import frozen
 
 #: Engines never offered as alternatives: the gate itself and the classifier slot.
 NOT_ALTERNATIVES = frozenset({CONFIRM_ENGINE, "intent_router"})
@@ -33,7 +33,7 @@ _PROFILE_NOTES = {
 }
 
 
-@attrs.frozen
+@frozen
 class Requirements:
     needs_tools: bool = False
     modalities: tuple[str, ...] = ()  # what the attachments need the engine to read
@@ -41,13 +41,13 @@ class Requirements:
     max_latency_tier: str | None = None
 
 
-@attrs.frozen
+@frozen
 class Rejection:
     engine: str
     reason: str
 
 
-@attrs.frozen
+@frozen
 class Alternative:
     engine: str
     rank_score: int
@@ -58,7 +58,7 @@ class Alternative:
     reasons: tuple[str, ...]
 
 
-@attrs.frozen
+@frozen
 class Resolution:
     engine: str
     fallback_engine: str | None  # the selected engine's own configured fallback
