@@ -32,9 +32,18 @@ class Outcome:
     flags: Mapping[str, bool]
     reasons: tuple[str, ...]
     matched_rules: tuple[tuple[str, str], ...]  # (rule id, "file:line") of every rule that held
-    features: tuple[str, ...]  # names of the true atoms and derived features
     bits: int
     applied_terms: tuple[tuple[str, ScoreTerm], ...] = attrs.field(default=(), eq=False, repr=False)
+    # The bits with derived features added, and every (name, bit): ``features`` is only read
+    # by explanations, so it is worked out when asked for rather than for every new bit set.
+    expanded: int = attrs.field(default=0, eq=False, repr=False)
+    names: tuple[tuple[str, int], ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Names of the true atoms and derived features."""
+        expanded = self.expanded
+        return tuple(name for name, bit in self.names if expanded & bit)
 
 
 COMPARE: dict[str, Callable[[int, float], bool]] = {
@@ -47,6 +56,60 @@ COMPARE: dict[str, Callable[[int, float], bool]] = {
 }
 
 
+def _ref_mask(expr: Any, bit_of: Mapping[str, int]) -> int | None:
+    """The bit of ``["ref", name]``, None for any other expression."""
+    if isinstance(expr, list) and len(expr) == 2 and expr[0] == "ref":
+        mask = bit_of.get(expr[1])
+        if mask is None:
+            raise ProgramError(f"unknown feature {expr[1]!r}")
+        return mask
+    return None
+
+
+def _negated_mask(expr: Any, bit_of: Mapping[str, int]) -> int | None:
+    """The bit of ``["not", ["ref", name]]``, None for any other expression."""
+    if isinstance(expr, list) and len(expr) == 2 and expr[0] == "not":
+        return _ref_mask(expr[1], bit_of)
+    return None
+
+
+def _junction(head: str, args: list[Any], bit_of: Mapping[str, int], scores: frozenset[str]) -> Cond:
+    """``and``/``or``. Most operands are features or negated features, which fold into two
+    masks tested at once; a first-seen prompt evaluates every derived feature, so this is
+    what a new bit set costs."""
+    plain = negated = 0
+    rest: list[Cond] = []
+    for arg in args:
+        mask = _ref_mask(arg, bit_of)
+        if mask is not None:
+            plain |= mask
+            continue
+        mask = _negated_mask(arg, bit_of)
+        if mask is not None:
+            negated |= mask
+            continue
+        rest.append(compile_expr(arg, bit_of, scores))
+    others: Cond | None
+    if not rest:
+        others = None
+    elif len(rest) == 1:
+        others = rest[0]
+    else:
+        parts = tuple(rest)
+        if head == "and":
+            others = lambda bits, values: all(p(bits, values) for p in parts)  # noqa: E731
+        else:
+            others = lambda bits, values: any(p(bits, values) for p in parts)  # noqa: E731
+    if head == "and":
+        if others is None:
+            return lambda bits, values: bits & plain == plain and not bits & negated
+        return lambda bits, values: bits & plain == plain and not bits & negated and others(bits, values)
+    # or: a plain operand set, a negated operand clear, or another operand true
+    if others is None:
+        return lambda bits, values: bool(bits & plain) or bits & negated != negated
+    return lambda bits, values: bool(bits & plain) or bits & negated != negated or others(bits, values)
+
+
 def compile_expr(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) -> Cond:
     if not isinstance(expr, list) or not expr or not isinstance(expr[0], str):
         raise ProgramError(f"malformed expression {expr!r}")
@@ -54,18 +117,16 @@ def compile_expr(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) -
     if head == "true" and not args:
         return lambda bits, values: True
     if head == "ref" and len(args) == 1:
-        mask = bit_of.get(args[0])
-        if mask is None:
-            raise ProgramError(f"unknown feature {args[0]!r}")
+        mask = _ref_mask(expr, bit_of)
         return lambda bits, values: bits & mask != 0
     if head == "not" and len(args) == 1:
+        mask = _ref_mask(args[0], bit_of)
+        if mask is not None:
+            return lambda bits, values: not bits & mask
         inner = compile_expr(args[0], bit_of, scores)
         return lambda bits, values: not inner(bits, values)
     if head in ("and", "or") and args:
-        parts = tuple(compile_expr(a, bit_of, scores) for a in args)
-        if head == "and":
-            return lambda bits, values: all(p(bits, values) for p in parts)
-        return lambda bits, values: any(p(bits, values) for p in parts)
+        return _junction(head, args, bit_of, scores)
     if head == "cmp" and len(args) == 3:
         name, op, number = args
         compare = COMPARE.get(op)
@@ -90,7 +151,7 @@ class Program:
             raise ProgramError(f"unknown override switch: {', '.join(unknown)}")
         self.overrides = {name: bool(overrides.get(name, False)) for name in OVERRIDE_SWITCHES}
         bit_of = {atom.name: 1 << i for i, atom in enumerate(artifact.atoms)}
-        self.names: list[tuple[str, int]] = list(bit_of.items())
+        names: list[tuple[str, int]] = list(bit_of.items())
         score_names = frozenset(s.name for s in artifact.scores) | frozenset(SCORE_NAMES)
         self.derived: list[tuple[int, Cond]] = []
         for offset, derived in enumerate(artifact.derived):
@@ -100,8 +161,9 @@ class Program:
             cond = compile_expr(derived.expr, bit_of, frozenset())
             bit = 1 << (len(artifact.atoms) + offset)
             bit_of[derived.name] = bit
-            self.names.append((derived.name, bit))
+            names.append((derived.name, bit))
             self.derived.append((bit, cond))
+        self.names = tuple(names)
         self.scores = [
             (s.name, s.base, s.saturation, [(t, compile_expr(t.when, bit_of, score_names)) for t in s.terms])
             for s in artifact.scores
@@ -180,7 +242,8 @@ class Program:
             flags=flags,
             reasons=tuple(dict.fromkeys(r for r in reasons if r)),
             matched_rules=tuple(matched),
-            features=tuple(name for name, bit in self.names if bits & bit),
             bits=atom_bits,
             applied_terms=tuple(applied),
+            expanded=bits,
+            names=self.names,
         )

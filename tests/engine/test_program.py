@@ -108,3 +108,46 @@ def test_rule_to_unknown_target_is_refused():
     rules = (Rule("odd", "route", ["true"], "nowhere", "x", loc(5)),) + art.rules
     with pytest.raises(ProgramError, match="nowhere"):
         Decider.from_artifact(attrs.evolve(art, rules=rules))
+
+
+# ---- compiled expressions against a plain reading -------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hrouter.engine.program import compile_expr  # noqa: E402
+
+_NAMES = ("a", "b", "c", "d")
+_BITS = {name: 1 << i for i, name in enumerate(_NAMES)}
+_exprs = st.recursive(
+    st.one_of(st.sampled_from(_NAMES).map(lambda n: ["ref", n]), st.just(["true"]),
+              st.tuples(st.sampled_from(["<", ">=", "=="]), st.integers(0, 100)).map(lambda t: ["cmp", "risk", t[0], t[1]])),
+    lambda inner: st.one_of(
+        inner.map(lambda e: ["not", e]),
+        st.lists(inner, min_size=1, max_size=4).map(lambda es: ["and", *es]),
+        st.lists(inner, min_size=1, max_size=4).map(lambda es: ["or", *es]),
+    ),
+    max_leaves=10,
+)
+
+
+def _plain(expr, bits, values):
+    head, args = expr[0], expr[1:]
+    if head == "true":
+        return True
+    if head == "ref":
+        return bool(bits & _BITS[args[0]])
+    if head == "not":
+        return not _plain(args[0], bits, values)
+    if head == "and":
+        return all(_plain(a, bits, values) for a in args)
+    if head == "or":
+        return any(_plain(a, bits, values) for a in args)
+    name, op, number = args
+    return {"<": values[name] < number, ">=": values[name] >= number, "==": values[name] == number}[op]
+
+
+@given(_exprs, st.integers(0, 15), st.integers(0, 100))
+def test_compiled_expressions_agree_with_a_plain_reading(expr, bits, risk):
+    cond = compile_expr(expr, _BITS, frozenset({"risk"}))
+    assert bool(cond(bits, {"risk": risk})) == _plain(expr, bits, {"risk": risk})
