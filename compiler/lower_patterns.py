@@ -3,8 +3,9 @@
 Everything lowers to plain RE2: no lookaround, no backreferences. Word boundaries work in any
 script because they are spelled as "a character that is not part of a word" (see
 `wordchars.py`), consumed rather than asserted: the Set only reports *which* patterns match,
-so consuming a neighbouring character costs nothing. `(?i)` makes every pattern
-case-insensitive (RE2 folds Unicode case, inside character classes too).
+so consuming a neighbouring character costs nothing. Prompts are lower-cased by the
+normaliser and words by `normal()`, so word patterns need no `(?i)`; a `regex(...)` feature
+keeps it, since its author may have written capitals.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ class LoweringError(ValueError):
 
 
 def normal(text: str) -> str:
-    """Words are compared with normalised prompts (NFKC, symbols blanked: engine/normalize.py),
-    so a word typed with a combining accent or in full-width letters is normalised the same way."""
-    return blank_symbols(unicodedata.normalize("NFKC", text)).strip()
+    """Words are compared with normalised prompts (NFKC, symbols blanked, lower case:
+    engine/normalize.py), so a word typed with a combining accent, in full-width letters or in
+    capitals is normalised the same way."""
+    return blank_symbols(unicodedata.normalize("NFKC", text)).strip().lower()
 
 
 def word_regex(word: ast.Word) -> str:
@@ -112,8 +114,8 @@ def near_regex(a: ast.Words, b: ast.Words, distance: int, ordered: bool) -> str:
     x, y = inner_alternation(a), inner_alternation(b)
     g = gap(distance)
     if ordered:
-        return f"(?i){BEFORE}{x}{g}{y}{AFTER}"
-    return f"(?i){BEFORE}(?:{x}{g}{y}|{y}{g}{x}){AFTER}"
+        return f"{BEFORE}{x}{g}{y}{AFTER}"
+    return f"{BEFORE}(?:{x}{g}{y}|{y}{g}{x}){AFTER}"
 
 
 # ---- complement of a finite set of words -------------------------------------------------------
@@ -129,8 +131,7 @@ class _Node:
 def _trie(words: list[ast.Word]) -> _Node:
     root = _Node()
     for w in words:
-        # Per-character lowering, like RE2's simple case folding (casefold would turn ß into ss).
-        text = "".join(c.lower() if len(c.lower()) == 1 else c for c in normal(w.text))
+        text = normal(w.text)  # lower case, as prompts are
         if not text:
             raise LoweringError("empty word", w.pos)
         if "*" in text or any(not is_word_char(c) for c in text):
@@ -171,7 +172,7 @@ def complement_regex(excluded: list[ast.Word]) -> str:
 
 
 def next_not_regex(a: ast.Words, excluded: list[ast.Word]) -> str:
-    return rf"(?i){BEFORE}{inner_alternation(a)}\s+{complement_regex(excluded)}"
+    return rf"{BEFORE}{inner_alternation(a)}\s+{complement_regex(excluded)}"
 
 
 # ---- features -------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def lower_lexical(body, resolve_words) -> list[str]:
         return resolve_words(x) if isinstance(x, ast.Ident) else x
 
     if isinstance(body, ast.Words):
-        return ["(?i)" + words_alternation(body)]
+        return [words_alternation(body)]
     if isinstance(body, ast.Near):
         return [near_regex(operand(body.a), operand(body.b), body.distance, body.ordered)]
     if isinstance(body, ast.NextNot):

@@ -84,9 +84,8 @@ NON_WORD = f"[^{WORD_CLASS_BODY}]"
 
 
 def word_char_except(chars) -> str:
-    """A word character other than `chars`. Written as "not (a non-word character or one of
-    these)": under `(?i)` RE2 folds the listed letters' other cases into the class before
-    negating it, so every case of a listed letter is left out."""
+    """A word character other than `chars` (lower case: prompts are lower-cased before
+    matching). Written as "not (a non-word character or one of these)"."""
     if not chars:
         return WORD_CHAR
     listed = "".join(escape_class_char(c) for c in sorted(set(chars)))

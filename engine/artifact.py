@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 Expr = list[Any]
 
@@ -83,7 +83,7 @@ class Pattern:
     each clause. The engine finds the literals of all patterns in one pass and runs a
     pattern's own RE2 only where its clauses hold. No clauses: the pattern is always run."""
 
-    regex: str  # RE2 syntax, already case-insensitive where the rules asked for it
+    regex: str  # RE2 syntax, matched against normalised (lower-cased) text
     feature: str  # the lexical feature this pattern belongs to
     loc: Location
     literals: tuple[tuple[str, ...], ...] = ()

@@ -9,12 +9,12 @@ cannot be written (read-only home, sandbox) only costs a compile per run.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from hrouter.engine import pickle_cache
 from hrouter.engine.artifact import FORMAT_VERSION, Artifact
+from hrouter.engine.sha256 import sha256
 
 
 class RulesLoadError(ValueError):
@@ -50,7 +50,7 @@ def cache_file(rules_path: Path) -> Path:
 
 def _sha256(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
 

@@ -84,7 +84,7 @@ class Decider:
 
     def bits(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> int:
         if type(prompt) is str:
-            text = prompt if prompt.isascii() else normalize(prompt)
+            text = prompt.lower() if prompt.isascii() else normalize(prompt)
             bits = self.automaton.message_bits(text)
         else:
             bits = self.conversation_bits(self.conversation(prompt))

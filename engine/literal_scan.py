@@ -61,7 +61,12 @@ _ESCAPE = {c: f"\\x{{{c:X}}}" for c in range(128) if not chr(c).isalnum()}
 
 
 def literal_regex(text: str) -> str:
-    """``text`` as a case-insensitive RE2 literal."""
+    """``text`` as an RE2 literal that finds it in normalised (lower-cased) prompts wherever its
+    pattern could match. An ASCII literal is lower-cased and matched as is: a prompt's ASCII
+    letters are lower case, and the only other characters RE2 equates with ASCII letters (the
+    Kelvin sign, the long s) are gone after NFKC. Other literals keep RE2's case folding."""
+    if text.isascii():
+        return text.lower().translate(_ESCAPE)
     return "(?i)" + text.translate(_ESCAPE)
 
 

@@ -1,8 +1,10 @@
 """Text normalisation before matching, so disguised spellings route like their plain forms.
 
 "ｄｒｏｐ the database", "de\\u200blete all files" and "dеlеtе" written with Cyrillic е must
-not slip past a safety rule that looks for "drop" or "delete". ASCII text (nearly every prompt)
-is returned untouched: the patterns are case-insensitive already, so there is nothing to do.
+not slip past a safety rule that looks for "drop" or "delete". Text is lower-cased, so the
+compiler can write word patterns without RE2's case folding (a third of their compile time, and
+cheaper DFA states on text never seen before); ASCII text (nearly every prompt) needs nothing
+else.
 
 Other text also has every non-ASCII character that is not a letter, digit or combining mark
 (punctuation, symbols, emoji, odd spaces, private use) turned into an ASCII space, except the
@@ -111,14 +113,14 @@ _LOOKALIKE_SET = frozenset(_LOOKALIKES)
 def normalize(text: str) -> str:
     """Return the form of ``text`` that patterns are matched against. Never raises on a str."""
     if text.isascii():
-        return text
+        return text.lower()
     text = _without_surrogates(text)
     text = unicodedata.normalize("NFKC", text).translate(_TABLE)
     if _LOOKALIKE_SET.isdisjoint(text):
-        return text
+        return text.lower()
     # Fold only words that become plain Latin: a genuine Russian or Greek word keeps its
     # letters (rules may be written in those languages), a disguised English one does not.
-    return " ".join(_fold_word(word) for word in text.split(" "))
+    return " ".join(_fold_word(word) for word in text.split(" ")).lower()
 
 
 def _fold_word(word: str) -> str:

@@ -37,12 +37,11 @@ def layout(module: str) -> str:
 def versioned_name(prefix: str, key: str, module: str) -> str:
     """A file name for ``key`` that also changes with the hrouter version and the layout of
     the classes stored (new code, new cache)."""
-    import hashlib
-
     from hrouter import __version__
+    from hrouter.engine.sha256 import sha256
 
     material = f"{key}\0{__version__}\0{layout(module)}"
-    digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{prefix}-{digest[:32]}.pickle"
 
 

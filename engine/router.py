@@ -116,7 +116,7 @@ class ModelRouter:
                 if type(prompt) is str and self._inline_key:
                     # Memoised on the scan's raw result (Automaton.message_key, inlined: this
                     # is the hottest line of the package): one Set.Match and one dict lookup.
-                    text = prompt if prompt.isascii() else normalize(prompt)
+                    text = prompt.lower() if prompt.isascii() else normalize(prompt)
                     data = text.encode("utf-8")
                     if len(data) <= LONG_TEXT:
                         matched = self._set_match(data) or []
@@ -130,7 +130,7 @@ class ModelRouter:
                         engine = self._fast.put(key, self._select(bits, NO_HINTS)[1].engine)
                     return engine
                 if type(prompt) is str:
-                    key = self._message_key(prompt if prompt.isascii() else normalize(prompt))
+                    key = self._message_key(prompt.lower() if prompt.isascii() else normalize(prompt))
                     engine = self._fast_get(key)
                     if engine is None:
                         bits = self._automaton.key_bits(key)

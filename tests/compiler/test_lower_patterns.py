@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hrouter.compiler import ast
+from hrouter.engine.normalize import normalize
 from hrouter.compiler.lower_patterns import complement_regex, lower_lexical, near_regex, next_not_regex
 
 P = ast.Pos("t.rules", 1, 1)
@@ -17,9 +18,10 @@ def W(*items: str) -> ast.Words:
 
 
 def matcher(body):
+    """The lowered pattern, run as the engine runs it: on normalised (lower-cased) text."""
     (regex,) = lower_lexical(body, resolve_words=None)
     compiled = re2.compile(regex)
-    return lambda text: compiled.search(text) is not None
+    return lambda text: compiled.search(normalize(text)) is not None
 
 
 def test_words_are_whole_words_in_any_script():

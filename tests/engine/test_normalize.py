@@ -16,7 +16,7 @@ from hrouter.engine.normalize import _DROP, normalize
         ("\u202edelete\u202c files", "delete files"),
         ("dеlеtе the rеpо", "delete the repo"),  # Cyrillic е and о
         ("wіре the disk", "wipe the disk"),  # Cyrillic і р е
-        ("ΡΟЅΤ it", "POST it"),  # Greek and Cyrillic capitals
+        ("ΡΟЅΤ it", "post it"),  # Greek and Cyrillic capitals
         ("drop\u00a0the\u3000table", "drop the table"),  # compatibility spaces
         ("𝐝𝐞𝐥𝐞𝐭𝐞 it", "delete it"),  # mathematical bold
     ],
@@ -25,9 +25,14 @@ def test_disguised_forms_become_plain(disguised, plain):
     assert normalize(disguised) == plain
 
 
-def test_ascii_is_returned_as_is():
+def test_ascii_is_only_lower_cased():
     text = "Rewrite THIS text\twith\nnewlines"
-    assert normalize(text) is text
+    assert normalize(text) == text.lower()
+
+
+def test_every_text_comes_out_lower_case():
+    assert normalize("ＤＲＯＰ the TABLE") == "drop the table"
+    assert normalize("Supprimé ΣΟΦΙΑ") == "supprimé σοφια"
 
 
 def test_genuine_words_of_other_scripts_are_kept():
