@@ -30,7 +30,7 @@ falls back to a slower exact method).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import re2
 
@@ -110,54 +110,79 @@ class LiteralScan:
         """``internal``: the word-count patterns, whose indexes follow the patterns';
         ``whole()`` builds the one set used for long texts."""
         n = len(patterns)
-        slot: dict[str, int] = {}
-        # Per literal: the one-clause patterns it makes candidates, and (pattern, clause bit,
-        # all bits) for patterns with several clauses, which need every clause to hold.
-        single: dict[int, list[int]] = defaultdict(list)
-        several: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for index, pattern in enumerate(patterns):
-            clauses = pattern.literals
-            if len(clauses) == 1:
-                for literal in clauses[0]:
-                    single[slot.setdefault(literal, len(slot))].append(index)
-                continue
-            full = (1 << len(clauses)) - 1
-            for bit, clause in enumerate(clauses):
-                entry = (index, 1 << bit, full)
-                for literal in clause:
-                    several[slot.setdefault(literal, len(slot))].append(entry)
-        self.literal_count = len(slot)
-        # Members of the literal set: the literals, then what reports itself (patterns without
-        # literals and the internal patterns), with the index each reports.
+        # What reports itself rather than through literals: patterns without literals and the
+        # internal patterns, with the index each reports.
         itself = [(index, p.regex, str(p.loc)) for index, p in enumerate(patterns) if not p.literals]
         itself += [(n + k, regex, "internal") for k, regex in enumerate(internal)]
-        direct_of = (-1,) * len(slot) + tuple(index for index, _, _ in itself)
-        single_of = tuple(tuple(single.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
-        several_of = tuple(tuple(several.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
         verifiers = tuple(_verifier(p.regex, str(p.loc)) for p in patterns)
+        self.literal_count = len({literal for p in patterns for clause in p.literals for literal in clause})
 
-        # Until the router has scanned PROMOTE_AFTER new texts, literals are looked up in
-        # Python, which costs about 0.2 ms a text but nothing to set up: a process that routes
-        # one prompt never compiles the set. Case-folded containment finds every literal RE2's
-        # `(?i)` would: RE2 only equates characters whose casefold() is the same (checked over
-        # all of Unicode by tests/engine/test_literal_scan.py), and casefold() is per character.
-        folded = tuple((literal.casefold(), j) for literal, j in slot.items())
-        checks = tuple((len(slot) + i, _verifier(regex, what)) for i, (_, regex, what) in enumerate(itself))
+        # Until the router has scanned PROMOTE_AFTER new texts, each pattern's clauses are
+        # checked in Python: about 0.3 ms a text, but almost nothing to set up, so a process
+        # that routes one prompt builds no tables and compiles no set. Case-folded containment
+        # finds every literal RE2's `(?i)` would: RE2 only equates characters whose casefold()
+        # is the same (checked over all of Unicode by tests/engine/test_literal_scan.py), and
+        # casefold() works character by character.
+        folded = tuple(
+            (index, tuple(tuple(literal.casefold() for literal in clause) for clause in p.literals))
+            for index, p in enumerate(patterns)
+            if p.literals
+        )
+        checks = tuple((index, _verifier(regex, what)) for index, regex, what in itself)
 
-        def find_in_python(data: bytes) -> list[int]:
+        def scan_in_python(data: bytes) -> tuple[list[int], Collection[int]]:
             text = data.decode("utf-8", "replace").casefold()
-            found = [j for literal, j in folded if literal in text]
-            found.extend(j for j, verify in checks if verify(data))
-            return found
+            hits = [index for index, verify in checks if verify(data)]
+            candidates = [index for index, clauses in folded if all(any(s in text for s in c) for c in clauses)]
+            return hits, candidates
 
         def where(regex: str) -> str:
             return next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), "RE2 rejects literal")
 
-        def build_set():
+        def with_set() -> Callable[[bytes], tuple[list[int], Collection[int]]]:
+            """The scan through one RE2 set of every literal, and the tables behind it."""
+            slot: dict[str, int] = {}
+            # Per literal: the one-clause patterns it makes candidates, and (pattern, clause
+            # bit, all bits) for patterns with several clauses, which need every clause.
+            single: dict[int, list[int]] = defaultdict(list)
+            several: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+            for index, pattern in enumerate(patterns):
+                clauses = pattern.literals
+                if len(clauses) == 1:
+                    for literal in clauses[0]:
+                        single[slot.setdefault(literal, len(slot))].append(index)
+                    continue
+                full = (1 << len(clauses)) - 1
+                for bit, clause in enumerate(clauses):
+                    entry = (index, 1 << bit, full)
+                    for literal in clause:
+                        several[slot.setdefault(literal, len(slot))].append(entry)
+            direct_of = (-1,) * len(slot) + tuple(index for index, _, _ in itself)
+            single_of = tuple(tuple(single.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
+            several_of = tuple(tuple(several.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
             members = [literal_regex(literal) for literal in slot] + [regex for _, regex, _ in itself]
-            return compile_set(members, "literal", max_mem, where).Match
+            find = compile_set(members, "literal", max_mem, where).Match
 
-        find = find_in_python
+            def scan_with_set(data: bytes) -> tuple[list[int], Collection[int]]:
+                hits: list[int] = []
+                candidates: set[int] = set()
+                held: dict[int, int] = {}
+                for j in find(data) or ():
+                    target = direct_of[j]
+                    if target >= 0:
+                        hits.append(target)
+                        continue
+                    candidates.update(single_of[j])
+                    for index, bit, full in several_of[j]:
+                        now = held.get(index, 0) | bit
+                        held[index] = now
+                        if now == full:
+                            candidates.add(index)
+                return hits, candidates
+
+            return scan_with_set
+
+        scan = scan_in_python
         misses = 0
         memo: dict[bytes, tuple[int, ...]] = {}
         remembered = memo.get
@@ -165,32 +190,19 @@ class LiteralScan:
         self.candidates = 0  # patterns verified so far, for tests and benchmarks
 
         def match(data: bytes) -> list[int]:
-            nonlocal find, misses
+            nonlocal scan, misses
             if len(data) > MEMO_BYTES:
                 return self._long(data)
             known = remembered(data)
             if known is not None:
                 return list(known)
-            if find is find_in_python:
+            if scan is scan_in_python:
                 misses += 1
                 if misses > PROMOTE_AFTER:
-                    find = build_set()
-            hits: list[int] = []
-            candidates: set[int] = set()
-            held: dict[int, int] = {}
-            for j in find(data) or ():
-                target = direct_of[j]
-                if target >= 0:
-                    hits.append(target)
-                    continue
-                candidates.update(single_of[j])
-                for index, bit, full in several_of[j]:
-                    now = held.get(index, 0) | bit
-                    held[index] = now
-                    if now == full:
-                        candidates.add(index)
-            self.candidates += len(candidates)
+                    scan = with_set()
+            hits, candidates = scan(data)
             hits.extend(index for index in candidates if verifiers[index](data))
+            self.candidates += len(candidates)
             if len(memo) >= MEMO_SIZE:
                 memo.clear()
             memo[data] = tuple(hits)
@@ -199,9 +211,9 @@ class LiteralScan:
         def warm() -> None:
             """Compile everything now (a server does this at start and on reload, off the
             request path): the literal set, every pattern's RE2 and the set for long texts."""
-            nonlocal find
-            if find is find_in_python:
-                find = build_set()
+            nonlocal scan
+            if scan is scan_in_python:
+                scan = with_set()
             for verify in verifiers:
                 verify(None)
             if callable(self._whole):
@@ -209,7 +221,7 @@ class LiteralScan:
 
         self.Match = match
         self.warm = warm
-        self.promoted = lambda: find is not find_in_python  # is the literal set in use?
+        self.promoted = lambda: scan is not scan_in_python  # is the literal set in use?
         self._whole = whole
 
     def _long(self, data: bytes) -> list[int]:
