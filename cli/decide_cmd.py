@@ -8,7 +8,6 @@ is imported inside `run`, and never the compiler unless the rules cache is stale
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
@@ -104,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         data = decision.to_dict()
         if args.explain:
             data["explain"] = explanation_dict(router, prompt, hints)
+        import json  # only here: readable output does not need it
+
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     print(render_decision(decision))

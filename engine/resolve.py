@@ -11,7 +11,6 @@ Results depend only on (target, requirements, forced engine), so they are memois
 
 from __future__ import annotations
 
-
 from hrouter.engine.catalog import CONFIRM_ENGINE, CONFIRM_TARGET, COST_TIERS, LATENCY_TIERS, Catalog, Engine
 from hrouter.engine.model import frozen
 

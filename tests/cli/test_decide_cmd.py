@@ -120,3 +120,13 @@ def test_log_to_an_unwritable_place_warns_but_still_decides(capsys, rules, tmp_p
     rc, out, err = run(capsys, "decide", "--rules", rules, "--log", str(blocker / "events.jsonl"), "rewrite this text")
     assert rc == 0 and "engine:       fast_local" in out
     assert "could not write the routing event" in err
+
+
+def test_help_wraps_to_the_terminal_width(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "50")
+    with pytest.raises(SystemExit):
+        main(["decide", "--help"])
+    out = capsys.readouterr().out
+    long_lines = [line for line in out.splitlines() if len(line) > 50]
+    # argparse cannot break "{off,redacted_preview,full}"; everything else wraps
+    assert "--max-cost-tier" in out and len(long_lines) == 1 and "{off,redacted_preview,full}" in long_lines[0]
