@@ -194,5 +194,49 @@ def lower_lexical(body, resolve_words) -> list[str]:
     if isinstance(body, ast.Regex):
         if not body.pattern:
             raise LoweringError("empty regex", body.pos)
-        return ["(?i)" + body.pattern]
+        return ["(?i)" + narrow_punctuation(body.pattern)]
     raise TypeError(f"not a lexical feature: {body!r}")
+
+
+# The punctuation (Unicode category P) left in a normalised prompt: ASCII's, and the kept
+# symbols that are punctuation. Everything else in category P has become a space.
+_PUNCT = "".join(
+    escape_class_char(c) if not c.isascii() else ("\\" + c if c in "[]\\^-" else c)
+    for c in sorted({chr(i) for i in range(128)} | set(KEPT_SYMBOLS))
+    if unicodedata.category(c).startswith("P")
+)
+
+
+def narrow_punctuation(pattern: str) -> str:
+    """``pattern`` with ``\\pP`` spelled as the punctuation a normalised prompt can hold.
+
+    RE2 compiles ``\\pP`` to hundreds of UTF-8 ranges, which every prompt then pays for in
+    compile time and DFA states; on normalised text the short class matches exactly the same
+    characters. Inside a character class the class body is inserted, elsewhere a class."""
+    if "\\pP" not in pattern:
+        return pattern
+    out: list[str] = []
+    i, in_class, body_start = 0, False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if pattern.startswith("\\pP", i):
+                out.append(_PUNCT if in_class else f"[{_PUNCT}]")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 3 if pattern.startswith("\\pP", i) else 2
+            continue
+        if in_class and ch == "[" and pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)  # a POSIX class such as [:alpha:]
+            if end >= 0:
+                out.append(pattern[i : end + 2])
+                i = end + 2
+                continue
+        if in_class and ch == "]" and i > body_start:
+            in_class = False
+        elif not in_class and ch == "[":
+            in_class = True
+            body_start = i + 2 if pattern.startswith("[^", i) else i + 1  # a "]" first is literal
+        out.append(ch)
+        i += 1
+    return "".join(out)

@@ -196,3 +196,21 @@ def test_words_are_normalised_like_prompts():
     n = matcher(ast.NextNot(W("send"), (ast.Word("cafe\u0301", False, P),), P))
     assert not n("send café")
     assert n("send tea")
+
+
+def test_punctuation_class_is_narrowed_exactly_for_normalised_text():
+    import sys
+
+    from hrouter.compiler.lower_patterns import narrow_punctuation
+
+    assert narrow_punctuation(r"\\pP [x]") == r"\\pP [x]"  # an escaped backslash, not a class
+    wide, narrow = re2.compile(r"[\s\pP]"), re2.compile(narrow_punctuation(r"[\s\pP]"))
+    assert narrow_punctuation(r"[[:alpha:]\pP]").startswith("[[:alpha:]!")
+    differ = []
+    for cp in range(sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        text = normalize(chr(cp))
+        if (wide.search(text) is None) != (narrow.search(text) is None):
+            differ.append(hex(cp))
+    assert differ == []
