@@ -53,6 +53,7 @@ def options(max_mem: int | None = None):
     if max_mem:
         opts.max_mem = max_mem
     opts.never_capture = True
+    opts.log_errors = False  # a rejected pattern is reported by us, once, not logged by RE2 too
     return opts
 
 
@@ -78,10 +79,13 @@ def _verifier(regex: str, what: str) -> Callable[[bytes], bool]:
     def verify(data: bytes | None) -> bool:
         nonlocal compiled
         if compiled is None:
-            try:
-                compiled = re2.compile(regex, options())._regexp.Match
-            except Exception as exc:
-                raise ScanError(f"{what}: RE2 rejects pattern {regex!r}: {exc}") from None
+            # The inner RE2 object directly: re2.compile's wrapper and cache add nothing here.
+            regexp = re2._re2.RE2(regex.encode("utf-8"), options())
+            if not regexp.ok():
+                detail = regexp.error()
+                detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else detail
+                raise ScanError(f"{what}: RE2 rejects pattern {regex!r}: {detail}")
+            compiled = regexp.Match
         return data is not None and compiled(unanchored, data, 0, len(data))[0][0] >= 0
 
     return verify
@@ -123,8 +127,9 @@ class LiteralScan:
         # finds every literal RE2's `(?i)` would: RE2 only equates characters whose casefold()
         # is the same (checked over all of Unicode by tests/engine/test_literal_scan.py), and
         # casefold() works character by character.
+        casefold = str.casefold
         folded = tuple(
-            (index, tuple(tuple(literal.casefold() for literal in clause) for clause in p.literals))
+            (index, tuple(tuple(map(casefold, clause)) for clause in p.literals))
             for index, p in enumerate(patterns)
             if p.literals
         )
