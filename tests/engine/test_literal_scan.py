@@ -73,7 +73,10 @@ def _corpus_texts():
                 if line.strip():
                     row = json.loads(line)
                     texts.append(row["prompt"])
-                    texts.extend(turn["content"] for turn in row.get("context") or [])
+                    for turn in row.get("context") or []:
+                        content = turn["content"]
+                        parts = [content] if isinstance(content, str) else [p.get("text", "") for p in content]
+                        texts.extend(t for t in parts if t)
     return texts
 
 
