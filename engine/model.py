@@ -23,9 +23,8 @@ def _repr(self: Any) -> str:
     return f"{type(self).__qualname__}({fields})"
 
 
-def _values(cls: type) -> Any:
-    """A function returning the compared fields of an instance, as a tuple."""
-    names = [a.name for a in cls.__attrs_attrs__ if a.eq]
+def _getter(names: list[str]) -> Any:
+    """A function returning these attributes of an instance, always as a tuple."""
     if len(names) == 1:
         one = attrgetter(names[0])
         return lambda obj: (one(obj),)
@@ -49,20 +48,13 @@ def _reduce(self: Any) -> tuple:
     return (self.__class__, self.__class__._model_args(self))
 
 
-def _init_args(cls: type) -> Any:
-    names = [a.name for a in cls.__attrs_attrs__ if a.init]
-    if len(names) == 1:
-        one = attrgetter(names[0])
-        return lambda obj: (one(obj),)
-    return attrgetter(*names) if names else (lambda obj: ())
-
-
 @dataclass_transform(frozen_default=True, field_specifiers=(attrs.field,))
 def frozen(cls: T) -> T:
     """``attrs.frozen`` (slotted, immutable, compared and hashed by value) with shared methods."""
     made = attrs.frozen(cls, repr=False, eq=False)
-    made._model_values = staticmethod(_values(made))
-    made._model_args = staticmethod(_init_args(made))
+    fields = made.__attrs_attrs__
+    made._model_values = staticmethod(_getter([a.name for a in fields if a.eq]))  # compared
+    made._model_args = staticmethod(_getter([a.name for a in fields if a.init]))  # to rebuild
     made.__repr__ = _repr
     made.__eq__ = _eq
     made.__hash__ = _hash
