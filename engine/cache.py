@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import attrs
+
 from hrouter.engine import pickle_cache
 from hrouter.engine.artifact import FORMAT_VERSION, Artifact
 from hrouter.engine.sha256 import sha256
@@ -65,7 +67,11 @@ def rules_root(path: Path) -> Path:
 
 
 def load_rules(path: str | os.PathLike[str]) -> Artifact:
-    """Compile a rules folder or ``.rules`` file through the cache."""
+    """Compile a rules folder or ``.rules`` file through the cache.
+
+    The artifact comes without its ``expect`` lines: they are tests (``hrouter test`` runs
+    them from the sources), routing never reads them, and unpickling them was a third of
+    loading the cached default rules."""
     path = Path(path).expanduser()
     if not path.exists():
         raise RulesLoadError(f"{path}: no such rules folder or file")
@@ -80,6 +86,7 @@ def load_rules(path: str | os.PathLike[str]) -> Artifact:
     ):
         return artifact
     artifact = compile_rules(path)  # no cache yet, a damaged one, or changed sources
+    artifact = attrs.evolve(artifact, expects=())
     pickle_cache.store(cached, artifact)
     return artifact
 

@@ -4,6 +4,7 @@ import pickle
 import subprocess
 import sys
 
+import attrs
 import pytest
 
 from hrouter.engine import cache, pickle_cache
@@ -133,3 +134,13 @@ def test_the_compiler_fingerprint_lists_its_sources_without_importing_it():
         "assert 'hrouter.compiler' not in sys.modules and 'lark' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_cached_router_artifact_leaves_the_expect_lines_out(rules_dir):
+    from hrouter.compiler import compile_rules
+
+    first = cache.load_rules(rules_dir)  # compiles, stores
+    again = cache.load_rules(rules_dir)  # from the cache
+    full = compile_rules(rules_dir, check_expects=False)
+    assert full.expects and first.expects == () and again.expects == ()
+    assert attrs.evolve(full, expects=()) == first == again
