@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 from pathlib import Path
+
+try:  # the C unpickler alone: pickle.py's pure-Python half costs a one-prompt process ~3 ms
+    from _pickle import Unpickler, UnpicklingError
+except ImportError:  # pragma: no cover - an interpreter without the C accelerator
+    from pickle import Unpickler, UnpicklingError
 
 
 def cache_dir() -> Path:
@@ -45,17 +49,17 @@ def versioned_name(prefix: str, key: str, module: str) -> str:
     return f"{prefix}-{digest[:32]}.pickle"
 
 
-class _OnlyModule(pickle.Unpickler):
+class _OnlyModule(Unpickler):
     def __init__(self, data: bytes, module: str):
         super().__init__(io.BytesIO(data))
         self._module = module
 
     def find_class(self, module: str, name: str):
         if module != self._module or name.startswith("_"):
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in this cache")
+            raise UnpicklingError(f"{module}.{name} is not allowed in this cache")
         cls = super().find_class(module, name)
         if not isinstance(cls, type) or not hasattr(cls, "__attrs_attrs__"):
-            raise pickle.UnpicklingError(f"{module}.{name} is not a model class")
+            raise UnpicklingError(f"{module}.{name} is not a model class")
         return cls
 
 
@@ -72,6 +76,8 @@ def load(path: Path, module: str, expected: type) -> object | None:
 
 
 def store(path: Path, value: object) -> None:
+    import pickle  # writing happens after a compile, where its import cost is lost in the noise
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -104,7 +104,7 @@ def test_warm_decide_imports_no_compiler_proxy_yaml_or_cattrs(rules_dir):
         "    rc = main(argv)\n"
         "assert rc == 0 and 'human_confirm' in out.getvalue(), out.getvalue()\n"
         "heavy = ['lark', 'starlette', 'httpx', 'uvicorn', 'yaml', 'cattrs', 'hrouter.compiler',\n"
-        "         'hashlib', 'shutil', 'json']  # each costs a one-prompt process milliseconds\n"
+        "         'hashlib', 'shutil', 'json', 'pickle']  # each costs a one-prompt process milliseconds\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     cold = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
