@@ -7,35 +7,19 @@ This is the routing core without the engine catalog: the compiler's ``expect`` c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-
-from hrouter.engine.artifact import Artifact, Expect, ScoreTerm
+from hrouter.engine.artifact import Artifact, Expect
 from hrouter.engine.automaton import Automaton
-from hrouter.engine.conversation import Conversation, extract
-from hrouter.engine.model import frozen
 from hrouter.engine.normalize import normalize
 from hrouter.engine.program import Outcome, Program
 from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
 
+if TYPE_CHECKING:  # imported where used: a string prompt needs neither
+    from hrouter.engine.conversation import Conversation
+    from hrouter.engine.explanation import Explanation
+
 _ATTACHMENT_ATOMS = {"image": "attachment_image", "pdf": "attachment_pdf", "code": "attachment_code"}
-
-
-@frozen
-class PatternHit:
-    feature: str
-    scope: str  # message, assistant or history
-    regex: str
-    loc: str  # file:line
-
-
-@frozen
-class Explanation:
-    outcome: Outcome
-    patterns: tuple[PatternHit, ...]
-    atoms: tuple[str, ...]  # true atoms (lexical, numeric, builtin)
-    derived: tuple[str, ...]  # true derived features
-    terms: tuple[tuple[str, str, int, str, str], ...]  # (score, kind, value, reason, file:line)
-    overridden: tuple[tuple[str, str], ...]  # safety rules that held but a catalog switch turned off
 
 
 class Decider:
@@ -58,6 +42,8 @@ class Decider:
     # -- bits ---------------------------------------------------------------------------------
 
     def conversation(self, prompt: object) -> Conversation:
+        from hrouter.engine.conversation import extract
+
         return extract(prompt, self.lookback)
 
     def request_bits(self, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> int:
@@ -106,6 +92,8 @@ class Decider:
         return (outcome.target == expect.target) != expect.negated, outcome
 
     def explain(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> Explanation:
+        from hrouter.engine.explanation import Explanation, PatternHit, term_row
+
         conv = self.conversation(prompt)
         texts = [("message", conv.message)]
         if conv.assistant and self.automaton.scans_assistant:
@@ -137,13 +125,9 @@ class Decider:
             patterns=tuple(hits),
             atoms=tuple(n for n in outcome.features if n in atom_names),
             derived=tuple(n for n in outcome.features if n not in atom_names),
-            terms=tuple(_term_row(score, term) for score, term in outcome.applied_terms),
+            terms=tuple(term_row(score, term) for score, term in outcome.applied_terms),
             overridden=tuple(overridden),
         )
-
-
-def _term_row(score: str, term: ScoreTerm) -> tuple[str, str, int, str, str]:
-    return (score, term.kind, term.value, term.reason, str(term.loc))
 
 
 def expect_messages(expect: Expect) -> list[dict]:
