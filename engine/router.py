@@ -2,8 +2,9 @@
 
 Both calls compute the same feature bits, look up the same memoised outcome and the same
 resolution, so ``route_fast(p, h) == route(p, h).selected_engine`` holds by construction.
-The steady-state cost of ``route_fast`` is one RE2 set scan plus dictionary lookups; ``route``
-memoises whole receipts per (bits, hints, include_alternatives). Neither ever raises: anything
+A repeated prompt costs ``route_fast`` a few dictionary lookups (the scan is memoised per
+text, the engine per scan result); a new one, a literal pass and the RE2 of the few patterns
+its literals allow. ``route`` memoises whole receipts per (bits, hints, include_alternatives). Neither ever raises: anything
 unexpected becomes a ``human_confirm`` decision.
 """
 
