@@ -7,6 +7,7 @@ neither the compiler (lark) nor the proxy (starlette, httpx).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -28,6 +29,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff_cmd", "compare two rule sets on a corpus"),
     "setup": ("setup_cmd", "scan this machine and write a routing config"),
 }
+
+
+#: Commands that handle one prompt or one file and exit. They import the engine and unpickle
+#: the cached rules (tens of thousands of new objects) and create no garbage cycles worth
+#: collecting, so the cyclic collector is switched off for them: about 5% of `hrouter decide`.
+ONE_SHOT = frozenset({"decide", "explain", "dispatch-plan", "validate-config"})
 
 
 def _load(name: str):
@@ -74,7 +81,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    only = chosen if chosen in COMMANDS else None
+    collecting = gc.isenabled()
+    if chosen in ONE_SHOT:
+        gc.disable()
+    try:
+        return _run(argv, chosen if chosen in COMMANDS else None)
+    finally:
+        if collecting:
+            gc.enable()  # main() may be called in a longer-lived process (tests, scripts)
+
+
+def _run(argv: list[str], only: str | None) -> int:
     if only is not None:
         try:
             _load(only)

@@ -130,3 +130,11 @@ def test_help_wraps_to_the_terminal_width(monkeypatch, capsys):
     long_lines = [line for line in out.splitlines() if len(line) > 50]
     # argparse cannot break "{off,redacted_preview,full}"; everything else wraps
     assert "--max-cost-tier" in out and len(long_lines) == 1 and "{off,redacted_preview,full}" in long_lines[0]
+
+
+def test_a_one_prompt_command_leaves_the_collector_as_it_found_it(capsys, rules):
+    import gc
+
+    assert gc.isenabled()
+    rc, _, _ = run(capsys, "decide", "--rules", rules, "rewrite this text")
+    assert rc == 0 and gc.isenabled()
