@@ -72,6 +72,17 @@ def model_server():
         yield f"{server.url}/v1"
 
 
+def write_config(tmp_path, rules, model_server, engines) -> Path:
+    """A proxy config sending ``engines`` to the one stand-in model server."""
+    config = tmp_path / "proxy.yaml"
+    config.write_text(yaml.safe_dump({
+        "rules": str(rules),
+        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
+        "engine_backends": {engine: "local" for engine in engines},
+    }))
+    return config
+
+
 def chat(url, text, model="hrouter"):
     return httpx.post(f"{url}/v1/chat/completions", json={"model": model, "messages": [{"role": "user", "content": text}]},
                       timeout=10)
@@ -80,13 +91,8 @@ def chat(url, text, model="hrouter"):
 def test_serve_routes_reloads_on_sighup_and_stops_cleanly(tmp_path, model_server):
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
-    config = tmp_path / "proxy.yaml"
-    config.write_text(yaml.safe_dump({
-        "rules": "rules",  # relative to the config file
-        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
-        "engine_backends": {"fast_local": "local", "balanced_local": "local", "reasoning_local": "local",
-                            "code_agent": "local"},
-    }))
+    # the rules path is relative to the config file
+    config = write_config(tmp_path, "rules", model_server, ["fast_local", "balanced_local", "reasoning_local", "code_agent"])
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start(["--config", str(config), "--port", str(port), "--log-level", "warning"])
@@ -135,12 +141,7 @@ def test_demo_mode_answers_with_backend_and_model_and_stops_on_ctrl_c():
 
 
 def test_workers_serve_and_stop(tmp_path, model_server):
-    config = tmp_path / "proxy.yaml"
-    config.write_text(yaml.safe_dump({
-        "rules": str(RULES),
-        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
-        "engine_backends": {"fast_local": "local", "balanced_local": "local"},
-    }))
+    config = write_config(tmp_path, RULES, model_server, ["fast_local", "balanced_local"])
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start(["--config", str(config), "--port", str(port), "--workers", "2", "--log-level", "warning"])
@@ -173,12 +174,7 @@ def test_bad_config_is_one_line_error(tmp_path):
 def test_watch_flag_reloads_when_rules_change(tmp_path, model_server):
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
-    config = tmp_path / "proxy.yaml"
-    config.write_text(yaml.safe_dump({
-        "rules": str(rules),
-        "backends": {"local": {"base_url": model_server, "model": "served-model"}},
-        "engine_backends": {"balanced_local": "local", "reasoning_local": "local"},
-    }))
+    config = write_config(tmp_path, rules, model_server, ["balanced_local", "reasoning_local"])
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start(["--config", str(config), "--port", str(port), "--watch", "--watch-interval", "0.2",
