@@ -28,17 +28,35 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _refused(exc) -> str:
+    """Rules whose expects fail, one failure a line (a rule set may break dozens at once)."""
+    lines = [f"refusing the rules: {exc.summary}"]
+    lines += [f"  {failure}" for failure in exc.errors]
+    lines.append("Fix the rules (or the expects), then start again; `hrouter test RULES_DIR` shows each in full.")
+    return "\n".join(lines)
+
+
 def app_from_environment():
     """The app for each `--workers` process: config and options come from the parent's env."""
     import json
+    import logging
 
+    from hrouter.engine import RouterConfigError
     from hrouter.engine.convert import converter
     from hrouter.server.app import create_app
     from hrouter.server.config import ProxyConfig
 
     config = converter.structure(json.loads(os.environ[CONFIG_ENV]), ProxyConfig)
     watch = float(os.environ.get(WATCH_ENV) or 0) or None
-    return create_app(config, watch_interval=watch)
+    try:
+        return create_app(config, watch_interval=watch)
+    except RouterConfigError as exc:
+        # A worker started by SIGHUP (uvicorn replaces workers one by one) found rules that do
+        # not compile or fail their expects: uvicorn then keeps the running worker, with the
+        # rules it has. Say why in one line instead of a traceback.
+        logging.getLogger("hrouter.proxy").error(
+            "a new worker refuses the rules, the running workers keep the previous ones: %s", exc)
+        raise SystemExit(1) from None
 
 
 def _banner(url: str, config, demo: bool, workers: int) -> str:
@@ -86,11 +104,14 @@ def run(args: argparse.Namespace) -> int:
 
     from hrouter.engine import RouterConfigError
     from hrouter.server.app import build_router, create_app
+    from hrouter.server.rules_gate import ExpectsFailed
     from hrouter.server.threaded import bind_socket
 
     logging.basicConfig(level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s")
     try:
         router = build_router(config)  # fail before binding anything if the rules are broken
+    except ExpectsFailed as exc:
+        return _fail(_refused(exc))
     except RouterConfigError as exc:
         return _fail(f"cannot build the router: {exc}")
 

@@ -38,8 +38,12 @@ class Word:
 
 @attrs.frozen
 class Words:
+    """`words(...)`. `options` are the names after a semicolon (`inflect`, `typos`), as
+    written; `expand.py` replaces `items` by every word the list matches and keeps them."""
+
     items: tuple[Word, ...]
     pos: Pos
+    options: tuple[Ident, ...] = ()
 
 
 @attrs.frozen
@@ -60,8 +64,12 @@ class NextNot:
 
 @attrs.frozen
 class Regex:
+    """`regex("...")`; `{name}` in the pattern is a fragment or a words feature
+    (`fragments.py`). `string_pos` is where the string starts, for the column of a `{name}`."""
+
     pattern: str
     pos: Pos
+    string_pos: Pos | None = None
 
 
 Lexical = Union[Words, Near, NextNot, Regex]
@@ -123,7 +131,7 @@ class Include:
 @attrs.frozen
 class SetOption:
     name: Ident
-    value: int
+    value: int | Ident  # a number, or the feature a setting names
     pos: Pos
 
 
@@ -142,6 +150,16 @@ class FeatureDef:
     @property
     def is_lexical(self) -> bool:
         return isinstance(self.body, (Words, Near, NextNot, Regex))
+
+
+@attrs.frozen
+class FragmentDef:
+    """`fragment name = "regex"`: a piece of regex, used inside regex strings as `{name}`."""
+
+    name: Ident
+    pattern: str
+    pos: Pos
+    string_pos: Pos
 
 
 @attrs.frozen
@@ -198,7 +216,7 @@ class ExpectDef:
     pos: Pos
 
 
-Statement = Union[Include, SetOption, Targets, FeatureDef, ScoreDef, FlagDef, RuleDef, ExpectDef]
+Statement = Union[Include, SetOption, Targets, FeatureDef, FragmentDef, ScoreDef, FlagDef, RuleDef, ExpectDef]
 
 
 @attrs.frozen

@@ -12,6 +12,8 @@ from typing import Callable
 
 from hrouter.compiler import ast
 from hrouter.compiler.diagnostics import Diagnostic
+from hrouter.compiler.expand import OPTIONS as WORD_OPTIONS, word_lists
+from hrouter.compiler.fragments import references, source_column
 from hrouter.compiler.lower_patterns import MAX_DISTANCE
 from hrouter.compiler.reachability import unreachable_rules
 from hrouter.compiler.symbols import ATTACHMENTS, FLAG_NAMES, MEASURES, OPTIONS, SCOPES, Symbols, conditions, walk
@@ -38,6 +40,14 @@ def check_duplicates(sym: Symbols) -> list[Diagnostic]:
     for f in sym.features.values():
         if f.name.name in RESERVED:
             out.append(sym.load.diag("reserved-name", f"'{f.name.name}' is a reserved name; pick another feature name", f.name.pos))
+    for frag in sym.fragments.values():  # `{name}` in a regex must name one thing
+        f = sym.features.get(frag.name.name)
+        if f is not None:
+            later, first = (frag, f) if (f.pos.file, f.pos.line) <= (frag.pos.file, frag.pos.line) else (f, frag)
+            what = "fragment" if later is frag else "feature"
+            out.append(sym.load.diag(
+                "duplicate", f"{what} '{frag.name.name}' is already defined at {first.pos.file}:{first.pos.line} (fragments and features share names)", later.name.pos
+            ))
     return out
 
 
@@ -47,8 +57,17 @@ def check_options(sym: Symbols) -> list[Diagnostic]:
         if name not in OPTIONS:
             out.append(sym.load.diag("unknown-setting", f"unknown setting '{name}'{_hint(name, OPTIONS)}; settings: {', '.join(OPTIONS)}", opt.name.pos))
             continue
-        lo, hi = OPTIONS[name]
-        if not lo <= opt.value <= hi:
+        bounds = OPTIONS[name]
+        if bounds is None:
+            if not isinstance(opt.value, ast.Ident):
+                out.append(sym.load.diag("bad-setting", f"{name} names a feature, got {opt.value}", opt.pos))
+            elif opt.value.name not in sym.features:
+                out.append(sym.load.diag("unknown-name", f"{name}: no feature named '{opt.value.name}'", opt.value.pos))
+            continue
+        lo, hi = bounds
+        if isinstance(opt.value, ast.Ident):
+            out.append(sym.load.diag("bad-setting", f"{name} takes a number between {lo} and {hi}, got '{opt.value.name}'", opt.pos))
+        elif not lo <= opt.value <= hi:
             out.append(sym.load.diag("out-of-range", f"{name} must be between {lo} and {hi}, got {opt.value}", opt.pos))
     return out
 
@@ -69,6 +88,9 @@ def _check_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
         out.append(sym.load.diag("bad-score", f"'{name}' is a score: compare it with a number, e.g. {name} >= 50", ref.pos))
         return
     if name not in sym.features:
+        if name in sym.fragments:
+            out.append(sym.load.diag("unknown-feature", f"'{name}' is a fragment, not a feature: use it inside a regex as {{{name}}}", ref.pos))
+            return
         known = set(sym.features) | set(BUILTIN_ATOMS)
         out.append(sym.load.diag("unknown-feature", f"unknown feature '{name}'{_hint(name, known)}", ref.pos))
         return
@@ -129,6 +151,81 @@ def check_lexical(sym: Symbols) -> list[Diagnostic]:
                 out.append(sym.load.diag("unknown-feature", f"unknown feature '{op.name}'{_hint(op.name, sym.features)}", op.pos))
             elif not isinstance(target.body, ast.Words):
                 out.append(sym.load.diag("bad-operand", f"'{op.name}' must be defined by words(...) to be used here", op.pos))
+    return out
+
+
+def check_word_options(sym: Symbols) -> list[Diagnostic]:
+    """The names after `;` in words(...) are known options, each given once."""
+    out = []
+    for words in (w for f in sym.features.values() for w in word_lists(f.body)):
+        seen: set[str] = set()
+        for opt in words.options:
+            if opt.name not in WORD_OPTIONS:
+                out.append(sym.load.diag(
+                    "unknown-option", f"unknown word-list option '{opt.name}'{_hint(opt.name, WORD_OPTIONS)}; options: {', '.join(WORD_OPTIONS)}", opt.pos
+                ))
+            elif opt.name in seen:
+                out.append(sym.load.diag("duplicate", f"option '{opt.name}' is given twice", opt.pos))
+            seen.add(opt.name)
+    return out
+
+
+def regex_sources(sym: Symbols):
+    """(fragment name or None, pattern, where its string starts) of every regex and fragment."""
+    for f in sym.features.values():
+        if isinstance(f.body, ast.Regex):
+            yield None, f.body.pattern, f.body.string_pos or f.body.pos
+    for frag in sym.fragments.values():
+        yield frag.name.name, frag.pattern, frag.string_pos
+
+
+def _ref_pos(sym: Symbols, string_pos: ast.Pos, offset: int) -> ast.Pos:
+    src = sym.load.sources.get(string_pos.file)
+    if src is None:
+        return string_pos
+    return ast.Pos(string_pos.file, string_pos.line, source_column(src.line(string_pos.line), string_pos.column, offset))
+
+
+def check_regex_names(sym: Symbols) -> list[Diagnostic]:
+    """Every `{name}` in a regex or fragment names a fragment or a words(...) feature, and
+    fragments do not refer to themselves."""
+    out = []
+    edges: dict[str, list[tuple[str, ast.Pos]]] = {}
+    for owner, pattern, string_pos in regex_sources(sym):
+        for name, offset in references(pattern):
+            pos = _ref_pos(sym, string_pos, offset)
+            if name in sym.fragments:
+                if owner is not None:
+                    edges.setdefault(owner, []).append((name, pos))
+                continue
+            f = sym.features.get(name)
+            if f is None:
+                known = set(sym.fragments) | {n for n, g in sym.features.items() if isinstance(g.body, ast.Words)}
+                out.append(sym.load.diag(
+                    "unknown-fragment", f"unknown fragment or words feature '{name}' in {{{name}}}{_hint(name, known)}; a literal brace is written \\{{", pos
+                ))
+            elif not isinstance(f.body, ast.Words):
+                out.append(sym.load.diag(
+                    "bad-operand", f"{{{name}}}: '{name}' must be a fragment or defined by words(...) to be used in a regex", pos
+                ))
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    reported: set[frozenset[str]] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target, pos in edges.get(name, []):
+            if state.get(target) == 1:
+                cycle = path[path.index(target):] + [target]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    out.append(sym.load.diag("cycle", "fragments form a cycle: " + " -> ".join(cycle), pos))
+            elif state.get(target) is None:
+                visit(target, path + [target])
+        state[name] = 2
+
+    for name in edges:
+        if state.get(name) is None:
+            visit(name, [name])
     return out
 
 
@@ -230,9 +327,16 @@ def check_unused(sym: Symbols) -> list[Diagnostic]:
         b = f.body
         operands = [b.a, b.b] if isinstance(b, ast.Near) else [b.a] if isinstance(b, ast.NextNot) else []
         used.update(op.name for op in operands if isinstance(op, ast.Ident))
-    return [
+    for _owner, pattern, _pos in regex_sources(sym):
+        used.update(name for name, _offset in references(pattern))
+    unused = [
         sym.load.diag("unused", f"feature '{name}' is never used", f.name.pos, severity="warning")
         for name, f in sym.features.items()
+        if name not in used
+    ]
+    return unused + [
+        sym.load.diag("unused", f"fragment '{name}' is never used", frag.name.pos, severity="warning")
+        for name, frag in sym.fragments.items()
         if name not in used
     ]
 
@@ -260,6 +364,8 @@ STAGES: tuple[tuple[str, Check, bool], ...] = (
     ("options", check_options, False),
     ("names", check_names, False),
     ("lexical", check_lexical, False),
+    ("word-options", check_word_options, False),
+    ("regex-names", check_regex_names, False),
     ("scores-and-flags", check_scores_and_flags, False),
     ("rules", check_rules, False),
     ("expects", check_expects, False),

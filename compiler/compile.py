@@ -14,7 +14,9 @@ from hrouter import __version__
 from hrouter.compiler import ast
 from hrouter.compiler.check import errors, run_checks
 from hrouter.compiler.diagnostics import Diagnostic, RulesError, SourceLocation
+from hrouter.compiler.expand import expand
 from hrouter.compiler.expect import EngineRejected, run_expects
+from hrouter.compiler.fragments import Skip, Splicer
 from hrouter.compiler.loader import load, source_hash
 from hrouter.compiler.literals import required_literals
 from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lower_lexical
@@ -55,17 +57,33 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
             raise _Skip  # the lexical check reports it
         return target.body
 
+    def words_named(name: str) -> ast.Words | None:
+        target = sym.features.get(name)
+        return target.body if target is not None and isinstance(target.body, ast.Words) else None
+
+    splicer = Splicer(sym.fragments, words_named)
+    for name, frag in sym.fragments.items():  # each fragment must be a regex by itself
+        try:
+            regex = "(?:" + splicer.fragment(name) + ")"
+        except Skip:
+            continue  # a reference check.py reports
+        try:
+            validator.Add(regex)
+        except (re2.error, ValueError):
+            splicer.bad.add(name)
+            diags.append(sym.load.diag("bad-pattern", f"RE2 rejects fragment '{name}': {_re2_message(regex, options)}", frag.pos))
+
     for name, f in sym.features.items():
         if not f.is_lexical:
             continue
         if isinstance(f.body, ast.Near) and not 1 <= f.body.distance <= MAX_DISTANCE:
             continue  # the lexical check reports it
         try:
-            regexes = lower_lexical(f.body, words_of)
+            regexes = lower_lexical(f.body, words_of, splicer.expand)
         except LoweringError as exc:
             diags.append(sym.load.diag("bad-pattern", str(exc), exc.pos))
             continue
-        except _Skip:
+        except (_Skip, Skip):
             continue
         for regex in regexes:
             try:
@@ -85,6 +103,7 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
     if loaded.diagnostics:
         return None, loaded.diagnostics, None
     sym = collect(loaded)
+    expand(sym)  # word-list options -> plain lists, for the checks and the lowering alike
     diags = run_checks(sym)
     patterns, pattern_diags = lower_patterns(sym)
     diags.extend(pattern_diags)
@@ -99,6 +118,9 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
         source_hash=source_hash(files),
         sources=tuple(SourceFile(rel, sha) for rel, sha in files),
         lookback=sym.lookback,
+        clause_safety=sym.clause_safety,
+        clause_frame=sym.clause_frame,
+        clause_whole=sym.clause_whole,
         targets=tuple(sym.targets),
         patterns=tuple(patterns),
         atoms=tuple(atoms),

@@ -38,6 +38,8 @@ def normal(text: str) -> str:
     """Words are compared with normalised prompts (NFKC, symbols blanked, lower case:
     engine/normalize.py), so a word typed with a combining accent, in full-width letters or in
     capitals is normalised the same way."""
+    if text.isascii():  # NFKC and the symbol table leave ASCII as it is
+        return text.strip().lower()
     return blank_symbols(unicodedata.normalize("NFKC", text)).strip().lower()
 
 
@@ -178,9 +180,10 @@ def next_not_regex(a: ast.Words, excluded: list[ast.Word]) -> str:
 # ---- features -------------------------------------------------------------------------------
 
 
-def lower_lexical(body, resolve_words) -> list[str]:
+def lower_lexical(body, resolve_words, splice=None) -> list[str]:
     """Patterns for one lexical feature body. `resolve_words(ident)` returns the `Words` of the
-    feature an operand names (checks guarantee it exists)."""
+    feature an operand names (checks guarantee it exists); `splice(pattern)` expands the
+    `{name}` references of a regex (`fragments.Splicer.expand`)."""
 
     def operand(x) -> ast.Words:
         return resolve_words(x) if isinstance(x, ast.Ident) else x
@@ -194,7 +197,8 @@ def lower_lexical(body, resolve_words) -> list[str]:
     if isinstance(body, ast.Regex):
         if not body.pattern:
             raise LoweringError("empty regex", body.pos)
-        return ["(?i)" + narrow_punctuation(body.pattern)]
+        pattern = splice(body.pattern) if splice is not None else body.pattern
+        return ["(?i)" + narrow_punctuation(pattern)]
     raise TypeError(f"not a lexical feature: {body!r}")
 
 

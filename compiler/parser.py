@@ -16,6 +16,7 @@ _READABLE = {
     "ARROW": "'->'",
     "COMMA": "','",
     "COLON": "':'",
+    "SEMICOLON": "';'",
     "EQUAL": "'='",
     "LPAR": "'('",
     "RPAR": "')'",
@@ -47,7 +48,7 @@ _CHARACTER_HINTS = {
     "=": " (compare with `==`, `>=`, `<=`)",
 }
 
-_STATEMENT_KEYWORDS = ("include", "set", "targets", "feature", "score", "flag", "safety", "route", "default", "expect")
+_STATEMENT_KEYWORDS = ("include", "set", "targets", "feature", "fragment", "score", "flag", "safety", "route", "default", "expect")
 
 
 @functools.lru_cache(maxsize=1)
@@ -94,7 +95,8 @@ def _syntax_diagnostic(src: SourceText, exc: UnexpectedInput) -> Diagnostic:
             line = len(src.lines) or 1
             column = len(src.line(line)) + 1
         else:
-            shown = str(token) if len(str(token)) <= 30 else str(token)[:27] + "..."
+            text = str(token).split(",")[0].rstrip() if token.type == "WORD" else str(token)  # a run of bare words
+            shown = text if len(text) <= 30 else text[:27] + "..."
             message = f"unexpected {shown!r}; expected {_readable(expected)}"
             if token.type == "EQUAL" and "CMP_OP" in expected:
                 message += " (compare with `==`)"
@@ -102,7 +104,7 @@ def _syntax_diagnostic(src: SourceText, exc: UnexpectedInput) -> Diagnostic:
                 message += " (rules read `NAME: condition -> target`)"
             elif str(token)[:1] in _CHARACTER_HINTS and token.type != "EQUAL":
                 message += _CHARACTER_HINTS[str(token)[:1]]
-            elif token.type == "NAME" and "COMMA" in expected:
+            elif token.type in ("NAME", "WORD") and "COMMA" in expected:
                 message += " (a comma is missing between list items?)"
             elif token.type in ("WORD", "NAME") and str(token).lower() in ("and", "or") and "ARROW" in expected:
                 message += f" ('{token}' needs a condition on both sides)"

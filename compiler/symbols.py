@@ -22,7 +22,8 @@ FLAG_NAMES = (
     "requires_image_generation",
 )
 ATTACHMENTS = ("image", "pdf", "code")
-OPTIONS = {"lookback": (0, 20)}
+# A setting takes a number in a range, or (None) names a feature.
+OPTIONS: dict[str, tuple[int, int] | None] = {"lookback": (0, 20), "clause_safety": (0, 1), "clause_frame": None, "clause_whole": None}
 
 
 @attrs.define
@@ -31,6 +32,7 @@ class Symbols:
     options: dict[str, ast.SetOption] = attrs.field(factory=dict)
     targets: dict[str, ast.Ident] = attrs.field(factory=dict)
     features: dict[str, ast.FeatureDef] = attrs.field(factory=dict)
+    fragments: dict[str, ast.FragmentDef] = attrs.field(factory=dict)
     scores: dict[str, ast.ScoreDef] = attrs.field(factory=dict)
     flags: dict[str, ast.FlagDef] = attrs.field(factory=dict)
     rules: list[ast.RuleDef] = attrs.field(factory=list)
@@ -42,6 +44,23 @@ class Symbols:
     def lookback(self) -> int:
         opt = self.options.get("lookback")
         return opt.value if opt is not None else DEFAULT_LOOKBACK
+
+    @property
+    def clause_safety(self) -> bool:
+        opt = self.options.get("clause_safety")
+        return bool(opt.value) if opt is not None else False
+
+    @property
+    def clause_frame(self) -> str:
+        return self._named_option("clause_frame")
+
+    @property
+    def clause_whole(self) -> str:
+        return self._named_option("clause_whole")
+
+    def _named_option(self, name: str) -> str:
+        opt = self.options.get(name)
+        return opt.value.name if opt is not None and isinstance(opt.value, ast.Ident) else ""
 
     def is_lexical(self, name: str) -> bool:
         f = self.features.get(name)
@@ -74,6 +93,8 @@ def collect(load: LoadResult) -> Symbols:
                 _add(sym, sym.targets, "target", ident.name, ident)
         elif isinstance(st, ast.FeatureDef):
             _add(sym, sym.features, "feature", st.name.name, st)
+        elif isinstance(st, ast.FragmentDef):
+            _add(sym, sym.fragments, "fragment", st.name.name, st)
         elif isinstance(st, ast.ScoreDef):
             _add(sym, sym.scores, "score", st.name.name, st)
         elif isinstance(st, ast.FlagDef):

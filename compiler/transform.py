@@ -9,6 +9,7 @@ from lark import Token, Transformer, v_args
 from hrouter.compiler import ast
 
 _ESCAPE = re.compile(r'\\(["\\])')
+_BARE = re.compile(r"[^\s,]+")  # one bare word of a WORD token
 
 
 def unquote(token: str) -> str:
@@ -37,13 +38,31 @@ class ToAst(Transformer):
     def reason(self, meta, children):
         return unquote(children[0])
 
-    def word(self, meta, children):
-        (tok,) = children
-        text = unquote(tok) if tok.type == "STRING" else str(tok)
+    def _words(self, tok: Token) -> list[ast.Word]:
+        """The words of a STRING token, or of a WORD token (a run of bare words and the commas
+        between them, possibly over several lines), each at its own line and column."""
+        if tok.type == "STRING":
+            return [self._word(unquote(tok), tok.line or 0, tok.column or 0)]
+        text, line, column = str(tok), tok.line or 0, tok.column or 0
+        if "," not in text:
+            return [self._word(text, line, column)]
+        out: list[ast.Word] = []
+        line_start, prev = 1 - column, 0  # offset of the current line's first character
+        for m in _BARE.finditer(text):
+            at = m.start()
+            breaks = text.count("\n", prev, at)
+            if breaks:
+                line += breaks
+                line_start = text.rindex("\n", prev, at) + 1
+            out.append(self._word(m.group(), line, at - line_start + 1))
+            prev = at
+        return out
+
+    def _word(self, text: str, line: int, column: int) -> ast.Word:
         prefix = text.endswith("*")
         if prefix:
             text = text[:-1]
-        return ast.Word(text, prefix, self._tpos(tok))
+        return ast.Word(text, prefix, ast.Pos(self.file, line, column))
 
     # ---- statements -------------------------------------------------------------------------
     def start(self, meta, children):
@@ -54,6 +73,8 @@ class ToAst(Transformer):
 
     def set_option(self, meta, children):
         name, value = children
+        if value.type == "NAME":  # a setting that names a feature
+            return ast.SetOption(ast.Ident(str(name).lower(), self._tpos(name)), ast.Ident(str(value), self._tpos(value)), self._pos(meta))
         return ast.SetOption(ast.Ident(str(name).lower(), self._tpos(name)), int(value), self._pos(meta))
 
     def targets(self, meta, children):
@@ -64,7 +85,13 @@ class ToAst(Transformer):
         return ast.FeatureDef(name, body, self._pos(meta))
 
     def words(self, meta, children):
-        return ast.Words(tuple(children), self._pos(meta))
+        words = tuple(w for c in children if isinstance(c, Token) for w in self._words(c))
+        options = tuple(c for c in children if isinstance(c, ast.Ident))
+        return ast.Words(words, self._pos(meta), options)
+
+    def fragment(self, meta, children):
+        name, string = children
+        return ast.FragmentDef(name, unquote(string), self._pos(meta), self._tpos(string))
 
     def near(self, meta, children):
         a, b, n = children
@@ -75,10 +102,10 @@ class ToAst(Transformer):
         return ast.Near(a, b, int(n), self._pos(meta), ordered=True)
 
     def next_not(self, meta, children):
-        return ast.NextNot(children[0], tuple(children[1:]), self._pos(meta))
+        return ast.NextNot(children[0], tuple(w for c in children[1:] for w in self._words(c)), self._pos(meta))
 
     def regex(self, meta, children):
-        return ast.Regex(unquote(children[0]), self._pos(meta))
+        return ast.Regex(unquote(children[0]), self._pos(meta), self._tpos(children[0]))
 
     # ---- conditions --------------------------------------------------------------------------
     def or_(self, meta, children):

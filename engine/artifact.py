@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 Expr = list[Any]
 
@@ -178,3 +178,6 @@ class Artifact:
     rules: tuple[Rule, ...]  # safety rules first, then routes in source order, the default last
     expects: tuple[Expect, ...] = ()
     compiler_version: str = ""
+    clause_safety: bool = False  # `set clause_safety = 1`: safety rules also judge each clause
+    clause_frame: str = ""  # `set clause_frame = NAME`: a sentence with it is not split at commas
+    clause_whole: str = ""  # `set clause_whole = NAME`: a sentence with it is not split at all

@@ -82,6 +82,8 @@ class Automaton:
         # Internal "at least t words" facts, above every atom and derived feature bit.
         self._shift = len(artifact.atoms) + len(artifact.derived)
         self._atom_mask = (1 << self._shift) - 1
+        # The clause field (engine.decision) sits above the word-count facts, however many.
+        self.clause_shift = self._shift + 128
         points = {1}  # "at least one word" is the opposite of empty_prompt
         for _, _, value, _ in word_atoms:
             points.update(p for p in (value, value + 1) if p >= 1)

@@ -1,7 +1,11 @@
 """What gets scanned: the latest user message and, when the rules ask for it, its context.
 
 Input is either a prompt string or a list of OpenAI-style chat messages. System and tool
-messages never influence routing (a system prompt is the agent's, not the user's request).
+messages never influence routing (a system prompt is the agent's, not the user's request), but
+a risky instruction carried in one is judged like the user's (``safety_texts``), and none of
+them can approve anything. The assistant's last turn is read from its text and from its tool
+calls (function name and arguments), so an approval of a proposed ``delete_branch`` call is an
+approval of a deletion.
 Malformed input never raises: whatever cannot be read counts as empty text, and an empty latest
 message fails closed through the ``empty_prompt`` builtin.
 """
@@ -25,6 +29,10 @@ class Conversation:
     attachments: tuple[str, ...] = ()  # "image" when the latest user message has an image part
     history_image: bool = False  # an image part in an earlier user turn within the lookback
     has_context: bool = False  # an assistant reply precedes the latest user message
+    # Texts the safety rules judge clause by clause like the message: system, developer and
+    # tool messages, and the message's text parts joined without a separator when it has
+    # several ("del" + "ete all files").
+    safety_texts: tuple[str, ...] = ()
 
 
 EMPTY = Conversation(message="")
@@ -41,8 +49,11 @@ def extract(prompt: object, lookback: int) -> Conversation:
     return EMPTY
 
 
+_INSTRUCTING_ROLES = frozenset({"system", "developer", "tool", "function"})
+
+
 def _from_messages(messages: Sequence[object], lookback: int) -> Conversation:
-    turns = [(m.get("role"), m.get("content")) for m in messages if isinstance(m, Mapping)]
+    turns = [(m.get("role"), _content_of(m)) for m in messages if isinstance(m, Mapping)]
     latest = None
     for i in range(len(turns) - 1, -1, -1):
         if turns[i][0] == "user":
@@ -65,6 +76,15 @@ def _from_messages(messages: Sequence[object], lookback: int) -> Conversation:
             history.append(earlier)
             history_image = history_image or earlier_images
     history.reverse()
+    safety_texts = []
+    for role, content in turns:
+        if role in _INSTRUCTING_ROLES:
+            instruction, _ = _read_content(content)
+            if instruction.strip():
+                safety_texts.append(instruction)
+    parts = _text_parts(turns[latest][1])
+    if len(parts) > 1:
+        safety_texts.append("".join(parts))
     return Conversation(
         message=text,
         assistant=assistant,
@@ -72,7 +92,47 @@ def _from_messages(messages: Sequence[object], lookback: int) -> Conversation:
         attachments=("image",) if images else (),
         history_image=history_image,
         has_context=has_context,
+        safety_texts=tuple(safety_texts),
     )
+
+
+def _content_of(message: Mapping) -> object:
+    """A message's content; an assistant's tool calls join it as text, each call read as
+    "name words arguments" ("delete_branch" -> "delete branch")."""
+    content = message.get("content")
+    calls = message.get("tool_calls")
+    if not isinstance(calls, Sequence) or isinstance(calls, (str, bytes)) or not calls:
+        return content
+    texts = [content] if isinstance(content, str) and content else []
+    if isinstance(content, Sequence) and not isinstance(content, (str, bytes)):
+        texts.append(_read_content(content)[0])
+    for call in calls:
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(function, Mapping):
+            name, arguments = function.get("name"), function.get("arguments")
+            texts.append(f"{_words_of(name)} {arguments if isinstance(arguments, str) else ''}")
+    return "\n".join(texts)
+
+
+def _words_of(name: object) -> str:
+    """``deleteBranch``, ``delete_branch`` and ``delete-branch`` as "delete branch"."""
+    if not isinstance(name, str):
+        return ""
+    out = []
+    for i, ch in enumerate(name):
+        if ch in "_-.":
+            out.append(" ")
+        elif ch.isupper() and i and not name[i - 1].isupper():
+            out.append(" " + ch.lower())
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _text_parts(content: object) -> list[str]:
+    if not isinstance(content, Sequence) or isinstance(content, (str, bytes, bytearray)):
+        return []
+    return [p.get("text") for p in content if isinstance(p, Mapping) and p.get("type") in _TEXT_PART_TYPES and isinstance(p.get("text"), str)]
 
 
 def _read_content(content: object) -> tuple[str, bool]:

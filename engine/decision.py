@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from hrouter.engine.artifact import Artifact, Expect
 from hrouter.engine.automaton import Automaton
+from hrouter.engine.clauses import clauses
 from hrouter.engine.normalize import normalize
 from hrouter.engine.program import Outcome, Program
 from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
@@ -34,6 +35,14 @@ class Decider:
         self._latency_bit = b["latency_sensitive"]
         self._context_bit = b["has_context"]
         self._history_image_bit = b["history_image"]
+        # Which safety rule a clause of the message satisfied (0: none), above every other bit.
+        self.clause_safety = artifact.clause_safety
+        self.clause_shift = self.automaton.clause_shift
+        self._below_clause = (1 << self.clause_shift) - 1
+        self._safety_index = self.program.safety_index
+        names = dict(self.program.names)
+        self._frame_bit = names.get(artifact.clause_frame, 0)
+        self._whole_bit = names.get(artifact.clause_whole, 0)
 
     @classmethod
     def from_artifact(cls, artifact: Artifact, overrides: Mapping[str, bool] | None = None) -> "Decider":
@@ -55,7 +64,17 @@ class Decider:
 
     def conversation_bits(self, conv: Conversation) -> int:
         automaton = self.automaton
-        bits = automaton.message_bits(normalize(conv.message))
+        context = self.context_bits(conv)
+        bits = automaton.message_bits(normalize(conv.message)) | context
+        if self.clause_safety:
+            bits |= self.clause_verdict(conv.message, context, conv.safety_texts)
+        return bits
+
+    def context_bits(self, conv: Conversation) -> int:
+        """Bits of everything but the latest message's own text: scoped scans, attachments and
+        the conversation's shape. A clause is judged with these, as if it were the message."""
+        automaton = self.automaton
+        bits = 0
         if conv.assistant and automaton.scans_assistant:
             bits |= automaton.scan(normalize(conv.assistant), automaton.assistant_masks)
         if conv.history and automaton.scans_history:
@@ -68,10 +87,40 @@ class Decider:
             bits |= self._context_bit
         return bits
 
+    def clause_verdict(self, message: str, context: int = 0, extra: tuple[str, ...] = ()) -> int:
+        """The clause field of the bits: 1 + the position of the first safety rule (in rule
+        order) that holds on some clause of ``message``, of its letters view, or of ``extra``
+        texts judged like it (system, developer and tool messages, a joined-parts view)."""
+        best = 0
+        framed = self._framed(context) if self._frame_bit or self._whole_bit else None
+        for text in _judged_texts(message, extra):
+            for clause in clauses(text, framed) or ((text,) if text is not message else ()):
+                bits = self.automaton.message_bits(normalize(clause))
+                if bits & self.automaton.empty_bit or not bits:
+                    continue
+                outcome = self.outcome(bits | context)
+                index = self._safety_index.get(outcome.rule_id, 0)
+                if index and (not best or index < best):
+                    best = index
+                    if best == 1:
+                        break
+        return best << self.clause_shift
+
+    def _framed(self, context: int):
+        frame_bit, whole_bit = self._frame_bit, self._whole_bit
+
+        def framed(sentence: str) -> int:
+            expanded = self.outcome(self.automaton.message_bits(normalize(sentence)) | context).expanded
+            return 2 if expanded & whole_bit else 1 if expanded & frame_bit else 0
+
+        return framed
+
     def bits(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> int:
         if type(prompt) is str:
             text = prompt.lower() if prompt.isascii() else normalize(prompt)
             bits = self.automaton.message_bits(text)
+            if self.clause_safety:
+                bits |= self.clause_verdict(prompt)
         else:
             bits = self.conversation_bits(self.conversation(prompt))
         return bits | self.request_bits(attachments, latency_sensitive)
@@ -81,7 +130,8 @@ class Decider:
     def outcome(self, bits: int) -> Outcome:
         found = self.table.get(bits)
         if found is None:
-            found = self.table.put(bits, self.program.run(self.automaton.atom_bits(bits)))
+            atoms = self.automaton.atom_bits(bits & self._below_clause)
+            found = self.table.put(bits, self.program.run(atoms, bits >> self.clause_shift))
         return found
 
     def decide(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> Outcome:
@@ -128,6 +178,17 @@ class Decider:
             terms=tuple(term_row(score, term) for score, term in outcome.applied_terms),
             overridden=tuple(overridden),
         )
+
+
+def _judged_texts(message: str, extra: tuple[str, ...]):
+    """The message, its letters view when it has one, and the extra texts (with theirs)."""
+    from hrouter.engine.views import letters_view
+
+    for text in (message, *extra):
+        yield text
+        view = letters_view(text)
+        if view is not None:
+            yield view
 
 
 def expect_messages(expect: Expect) -> list[dict]:

@@ -81,6 +81,9 @@ class _Table(dict):
 
 _TABLE = _Table(_DROP)
 _TABLE.update((cp, cp) for cp in range(128))
+# Emoji that answer "yes" ("👍" to "shall I delete them?") read as the word, so an approval
+# given by emoji is judged like one given in words.
+_TABLE.update((ord(ch), " ok ") for ch in "👍👌✅✔☑🆗🙆")
 
 
 def blank_symbols(text: str) -> str:

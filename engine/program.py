@@ -182,6 +182,8 @@ class Program:
         # Safety before routes whatever order the artifact lists them in; stable within a kind.
         order = {"safety": 0, "route": 1, "default": 2}
         self.rules.sort(key=lambda pair: order[pair[0].kind])
+        # 1-based positions of the safety rules, as the clause field of a bit set names them.
+        self.safety_index = {rule.id: i for i, (rule, _) in enumerate(self.rules, 1) if rule.kind == "safety"}
 
     def expand(self, bits: int) -> int:
         """Add the bits of the derived features that hold."""
@@ -190,7 +192,9 @@ class Program:
                 bits |= bit
         return bits
 
-    def run(self, atom_bits: int) -> Outcome:
+    def run(self, atom_bits: int, clause_rule: int = 0) -> Outcome:
+        """``clause_rule``: the position of a safety rule that held on a clause of the message
+        (``set clause_safety``); that rule holds for the message too."""
         bits = self.expand(atom_bits)
         values: dict[str, int] = {name: 0 for name in SCORE_NAMES}
         reasons: list[str] = []
@@ -222,11 +226,14 @@ class Program:
         flags = {name: bool(cond(bits, values)) for name, cond in self.flags}
         winner: Rule | None = None
         matched: list[tuple[str, str]] = []
-        for rule, cond in self.rules:
+        for position, (rule, cond) in enumerate(self.rules, 1):
             if rule.kind == "safety" and rule.override and self.overrides[rule.override]:
                 continue
             if rule.kind != "default" and not cond(bits, values):
-                continue
+                if position != clause_rule:
+                    continue
+                if winner is None:
+                    reasons.append("held on one clause of the message")
             if winner is None:
                 winner = rule
             if rule.kind != "default" or winner is rule:

@@ -11,11 +11,9 @@ unexpected becomes a ``human_confirm`` decision.
 from __future__ import annotations
 
 import os
-from bisect import bisect_right
 from pathlib import Path
 
 from hrouter.engine.artifact import Artifact
-from hrouter.engine.automaton import LONG_TEXT
 from hrouter.engine.literal_scan import ScanError
 from hrouter.engine.catalog import CONFIRM_ENGINE, CONFIRM_TARGET, Catalog, CatalogError
 from hrouter.engine.decision import Decider
@@ -77,10 +75,8 @@ class ModelRouter:
         self.resolver = Resolver(catalog)
         self._automaton = self.decider.automaton
         self._message_key = self._automaton.message_key
-        self._set_match = self._automaton._set.Match
-        self._breaks = self._automaton._breaks
-        self._inline_key = not self._automaton._python_words  # the inlined key has no word count
-        self._fast = BoundedTable[str](table_size)  # scan key -> engine, string prompts without hints
+        self._clause_safety = self.decider.clause_safety
+        self._fast = BoundedTable[str](table_size)  # (scan key, clause verdict) -> engine, string prompts without hints
         self._fast_get = self._fast.get
         self._conv = BoundedTable[str](table_size)  # bits -> engine, conversations without hints
         self._conv_get = self._conv.get
@@ -114,28 +110,15 @@ class ModelRouter:
     def route_fast(self, prompt: object, hints: object = None) -> str:
         try:
             if hints is None:
-                if type(prompt) is str and self._inline_key:
-                    # Memoised on the scan's raw result (Automaton.message_key, inlined: this
-                    # is the hottest line of the package): one Set.Match and one dict lookup.
-                    text = prompt.lower() if prompt.isascii() else normalize(prompt)
-                    data = text.encode("utf-8")
-                    if len(data) <= LONG_TEXT:
-                        matched = self._set_match(data) or []
-                    else:
-                        matched = self._automaton.long_match(data, text)
-                    matched.append(bisect_right(self._breaks, len(text)) - 1)
-                    key = tuple(matched)
-                    engine = self._fast_get(key)
-                    if engine is None:
-                        bits = self._automaton.key_bits(key)
-                        engine = self._fast.put(key, self._select(bits, NO_HINTS)[1].engine)
-                    return engine
                 if type(prompt) is str:
+                    # Memoised on the scan's raw result and the clause verdict: a repeated
+                    # prompt costs one scan and one dict lookup.
                     key = self._message_key(prompt.lower() if prompt.isascii() else normalize(prompt))
-                    engine = self._fast_get(key)
+                    clause = self.decider.clause_verdict(prompt) if self._clause_safety else 0
+                    engine = self._fast_get((key, clause))
                     if engine is None:
-                        bits = self._automaton.key_bits(key)
-                        engine = self._fast.put(key, self._select(bits, NO_HINTS)[1].engine)
+                        bits = self._automaton.key_bits(key) | clause
+                        engine = self._fast.put((key, clause), self._select(bits, NO_HINTS)[1].engine)
                     return engine
                 bits = self.decider.bits(prompt)
                 engine = self._conv_get(bits)

@@ -37,9 +37,12 @@ class ProxyState:
 
 
 def build_router(config: ProxyConfig) -> Any:
+    """The router for `config`, at start and on every reload: rules that fail their own expect
+    lines are refused like rules that do not compile (see rules_gate.py)."""
     from hrouter.engine import ModelRouter
+    from hrouter.server.rules_gate import checked_artifact
 
-    return ModelRouter.from_config(config.router_config, rules=config.rules).warm()
+    return ModelRouter.from_config(config.router_config, rules=checked_artifact(config.rules)).warm()
 
 
 def create_app(

@@ -23,8 +23,12 @@ log = logging.getLogger("hrouter.proxy")
 # Upstream headers worth keeping; hop-by-hop and length headers are the server's business.
 _PASS_HEADERS = ("content-type", "content-encoding", "retry-after")
 #: Bodies larger than this are parsed and routed in a worker thread: a long, varied prompt can
-#: take a large part of a second to scan the first time, and must not stall other requests.
+#: take seconds to scan the first time (RE2 releases the GIL meanwhile), and must not stall
+#: other requests. Smaller ones route in well under a millisecond, less than a thread hop costs.
 OFFLOAD_BYTES = 32 * 1024
+#: A refusal is final: the same request gets the same answer (the router is deterministic), so
+#: clients must not retry it; the OpenAI SDKs otherwise retry every 409.
+_REFUSAL_HEADERS = {"x-routed-engine": CONFIRM, "x-should-retry": "false"}
 
 
 def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
@@ -39,10 +43,10 @@ def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
 class _Outcome:
     """What one chat request did, for the event log and the metrics (never the prompt itself)."""
 
-    __slots__ = ("state", "router", "messages", "hints", "request_id", "started", "route_s", "engine")
+    __slots__ = ("state", "decision", "messages", "hints", "request_id", "started", "route_s", "engine")
 
-    def __init__(self, state, router, messages, hints, request_id, started, route_s, engine):
-        self.state, self.router, self.messages, self.hints = state, router, messages, hints
+    def __init__(self, state, decision, messages, hints, request_id, started, route_s, engine):
+        self.state, self.decision, self.messages, self.hints = state, decision, messages, hints
         self.request_id, self.started, self.route_s, self.engine = request_id, started, route_s, engine
 
     def done(self, status: int, backend: str | None = None, fallback: bool = False,
@@ -50,9 +54,9 @@ class _Outcome:
         state = self.state
         state.metrics.observe_request(self.engine, backend, status, self.route_s, upstream_s, fallback=fallback)
         if state.sink.enabled:
-            # The receipt is built on the sink's thread, off the event loop.
+            # The request's own receipt: the sink never routes the prompt again.
             state.sink.record(
-                prompt=self.messages, router=self.router, engine=self.engine, request_id=self.request_id,
+                prompt=self.messages, decision=self.decision, engine=self.engine, request_id=self.request_id,
                 backend=backend, backend_model=state.config.backends[backend].model if backend else None,
                 fallback_used=fallback, status=status, hints=self.hints, route_seconds=self.route_s,
                 upstream_seconds=upstream_s, total_seconds=time.perf_counter() - self.started,
@@ -85,15 +89,16 @@ async def chat_completions(request: Request) -> Response:
     routed_at = time.perf_counter()
     choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
     engine = choice.engine
-    outcome = _Outcome(state, router, body.get("messages"), choice.hints, request_id, started,
+    outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine)
     if engine == CONFIRM:
         log.info("request=%s engine=%s status=409", request_id, engine)
         outcome.done(409)
+        in_error, beside = confirmation_details(choice.decision)
         return error_response(
             409, "Human confirmation is required before this request can be forwarded.",
-            "human_confirmation_required", headers={"x-routed-engine": engine},
-            selected_engine=engine, **confirmation_details(router, body, choice.hints),
+            "human_confirmation_required", headers=_REFUSAL_HEADERS, error_fields=in_error,
+            selected_engine=engine, **beside,
         )
     if choice.backend is None:
         outcome.done(502)

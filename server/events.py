@@ -282,8 +282,8 @@ class EventSink:
     ) -> bool:
         """Queue an event built later on the writer thread; never blocks and never raises.
 
-        Pass the receipt as ``decision``, or the ``router`` that routed the request (its ``route``
-        is then called on the writer thread; the proxy only needs ``route_fast`` on the hot path)
+        Pass the receipt as ``decision`` (the proxy passes the one its request was routed by), or
+        the ``router`` that routed the request (its ``route`` is then called on the writer thread)
         and the ``engine`` it chose, used if no receipt can be built. ``fields`` are the other
         keyword arguments of ``RoutingEvent.build`` (request_id, backend, status, hints, the
         latencies...). ``prompt`` must not be mutated afterwards.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,11 +18,17 @@ import httpx
 import pytest
 import yaml
 
+from hrouter.engine.router import default_rules_path
 from hrouter.server.demo import standin_app
 from hrouter.server.threaded import ThreadedServer
 
 RULES = Path(__file__).resolve().parents[1] / "server" / "rules"
 HROUTER = [sys.executable, "-m", "hrouter.cli"]
+#: every engine the default rules route to, so a rule set that let a risky prompt through
+#: would forward it (200) instead of refusing it (409)
+FORWARDED = ["fast_local", "balanced_local", "reasoning_local", "code_agent", "web_research",
+             "multimodal_vision", "image_generation"]
+RISKY = "drop the production database"
 
 
 def free_port() -> int:
@@ -189,3 +196,94 @@ def test_watch_flag_reloads_when_rules_change(tmp_path, model_server):
     finally:
         code, _, err = stop(proc)
     assert code == 0, err
+
+
+def default_rules_copy(tmp_path) -> Path:
+    """The default rule set, in a folder of the test's own."""
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_path(), rules, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return rules
+
+
+def break_an_expect(rules: Path) -> None:
+    """Remove the destructive-action safety rule: it compiles, but its expects fail."""
+    safety = rules / "safety.rules"
+    text, removed = re.subn(r"^safety destructive:.*\n", "", safety.read_text(), flags=re.M)
+    assert removed == 1, "the default rules have no 'safety destructive:' line any more"
+    safety.write_text(text)
+
+
+def test_serve_refuses_rules_whose_expects_fail(tmp_path, model_server):
+    rules = default_rules_copy(tmp_path)
+    break_an_expect(rules)
+    config = write_config(tmp_path, rules, model_server, FORWARDED)
+    proc = subprocess.run([*HROUTER, "serve", "--config", str(config), "--port", str(free_port())],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    first, *failures = proc.stderr.strip().splitlines()
+    assert first.startswith(f"hrouter serve: refusing the rules: {rules}: ") and "expect lines fail" in first
+    # each failing expect on its own line, with its file:line
+    assert any(re.match(rf"  safety\.rules:\d+: expect '{RISKY}' -> confirmation, got ", f) for f in failures)
+    assert "listening" not in proc.stdout
+
+
+def test_sighup_to_rules_whose_expects_fail_keeps_the_old_router(tmp_path, model_server):
+    rules = default_rules_copy(tmp_path)
+    config = write_config(tmp_path, rules, model_server, FORWARDED)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start(["--config", str(config), "--port", str(port), "--log-level", "warning"])
+    try:
+        before = wait_up(proc, url)
+        assert before["status"] == "ok" and chat(url, RISKY).status_code == 409
+        break_an_expect(rules)
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while not (health := httpx.get(f"{url}/health", timeout=2).json())["rules"]["reload_error"]:
+            assert time.monotonic() < deadline, "SIGHUP did not report the refused rules"
+            time.sleep(0.2)
+        assert re.search(rf"safety\.rules:\d+: expect '{RISKY}' -> confirmation, got ", health["rules"]["reload_error"])
+        assert health["status"] == "degraded"
+        assert health["rules"]["generation"] == 0
+        assert health["rules"]["artifact_hash"] == before["rules"]["artifact_hash"]
+        r = chat(url, RISKY)
+        assert r.status_code == 409 and r.headers["x-routed-engine"] == "human_confirm"
+    finally:
+        code, _, err = stop(proc)
+    assert code == 0, err
+    assert "reload (SIGHUP) failed, still serving the previous rules" in err and f"expect '{RISKY}'" in err
+    assert "Traceback" not in err
+
+
+def test_sighup_with_workers_keeps_the_workers_when_expects_fail(tmp_path, model_server):
+    rules = default_rules_copy(tmp_path)
+    config = write_config(tmp_path, rules, model_server, FORWARDED)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen([*HROUTER, "serve", "--config", str(config), "--port", str(port), "--workers", "2",
+                                 "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+        try:
+            wait_up(proc, url, timeout=60)
+            assert chat(url, RISKY).status_code == 409
+            break_an_expect(rules)
+            proc.send_signal(signal.SIGHUP)  # uvicorn starts a new worker before retiring each old one
+            deadline = time.monotonic() + 60
+            while "keeping worker" not in log.read_text():
+                assert time.monotonic() < deadline, f"no refused restart: {log.read_text()}"
+                assert chat(url, RISKY).status_code == 409
+                time.sleep(0.3)
+            assert {chat(url, RISKY).status_code for _ in range(4)} == {409}
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    err = log.read_text()
+    assert proc.returncode == 0, err
+    assert "a new worker refuses the rules" in err and f"expect '{RISKY}'" in err
+    assert "Traceback" not in err

@@ -23,10 +23,10 @@ def test_recipes_compile_and_pass(tmp_path):
     text = DOC.read_text(encoding="utf-8")
     recipes = text[text.index("## Recipes"):text.index("## Errors")]
     blocks = re.findall(r"```\n(.*?)```", recipes, re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     (tmp_path / "main.rules").write_text(FRAME + "\n".join(blocks) + TAIL, encoding="utf-8")
     warnings: list = []
     artifact = compile_rules(tmp_path, warnings=warnings)
     assert not warnings
     results = run_expects(artifact)
-    assert len(results) == 5 and all(r.passed for r in results)
+    assert len(results) == 8 and all(r.passed for r in results)

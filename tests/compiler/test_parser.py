@@ -130,3 +130,14 @@ def test_syntax_errors_are_located_and_readable(text, line, column, fragment):
     rendered = d.render().splitlines()
     assert rendered[0].startswith(f"t.rules:{line}:{column}: ")
     assert rendered[2] == "    " + " " * (column - 1) + "^"
+
+
+def test_each_bare_word_of_a_run_keeps_its_own_position():
+    # The lexer reads "a, bb,\n   c" as one token; every word still points at itself.
+    (f,) = statements('feature x = words(a, bb,\n   c,  # note\n d, "e f", g,h,\n  i*; inflect)\n')
+    got = [(w.text, w.prefix, w.pos.line, w.pos.column) for w in f.body.items]
+    assert got == [("a", False, 1, 19), ("bb", False, 1, 22), ("c", False, 2, 4), ("d", False, 3, 2),
+                   ("e f", False, 3, 5), ("g", False, 3, 12), ("h", False, 3, 14), ("i", True, 4, 3)]
+    assert (f.body.options[0].pos.line, f.body.options[0].pos.column) == (4, 7)
+    (n,) = statements("feature y = next_not(words(a), [the,\n  my, old*])\n")
+    assert [(w.text, w.pos.line, w.pos.column) for w in n.body.excluded] == [("the", 1, 33), ("my", 2, 3), ("old", 2, 7)]

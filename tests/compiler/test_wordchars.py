@@ -41,8 +41,13 @@ def test_after_normalising_word_characters_are_exactly_letters_digits_and_marks(
 
 
 def test_common_punctuation_symbols_and_emoji_become_spaces():
-    for ch in "—–·¡¿、。\u00a0\u2009\u2028©®→≥★✓😀👍،؟।\u3000\ue000\U0010fffd\u0378":
+    for ch in "—–·¡¿、。\u00a0\u2009\u2028©®→≥★✓😀،؟।\u3000\ue000\U0010fffd\u0378":
         assert normalize("x" + ch + "y") == "x y", ch
+
+
+def test_emoji_that_answer_yes_read_as_ok():
+    for ch in "👍👌✅":
+        assert normalize(ch) == " ok ", ch
     for ch in "…！？":  # NFKC first: ASCII punctuation, a boundary too
         assert re2.compile(f"x{NON_WORD}+y").fullmatch(normalize("x" + ch + "y")), ch
 

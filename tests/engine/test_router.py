@@ -128,11 +128,12 @@ def test_public_names_are_exported():
         assert getattr(engine, name) is getattr(hrouter, name)
 
 
-def test_inlined_hot_path_key_matches_the_automaton(router):
+def test_route_fast_memo_key_is_the_scan_and_the_clause_verdict(router):
     for text in ("rewrite this text", "", "drop the production database " * 300, "ｄｒｏｐ it"):
-        router.route_fast(text)
+        engine = router.route_fast(text)
         key = router._automaton.message_key(normalize(text))
-        assert router._fast.get(key) == router.route(text).selected_engine
+        clause = router.decider.clause_verdict(text) if router.decider.clause_safety else 0
+        assert router._fast.get((key, clause)) == engine == router.route(text).selected_engine
 
 
 def test_a_damaged_pattern_fails_closed_and_warming_names_it():

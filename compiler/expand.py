@@ -1,0 +1,93 @@
+"""Word-list options -> the words each list matches: `words(delete; inflect, typos)`.
+
+Runs after `symbols.collect` and before the checks, so that everything downstream (the
+implication check of `reachability.py`, the lowering, `{name}` in a regex) sees one plain
+list: each `Words` with options gets its generated words appended (at the position of the
+word they came from) and keeps its `options` for the checks. Options it does not know are
+left to `check.py` to report.
+
+- `inflect` adds the verb forms of each plain a-z word, or of a phrase's first word
+  (`inflect.py`).
+- `typos` adds the one-slip misspellings of each plain a-z word of five letters or more
+  (`typos.py`), of the words as written, not of their inflected forms (which would make the
+  list about four times longer for slips that are mostly in the stem). A misspelling is left
+  out when it is a common English word (`common_words.txt`, with its inflected forms) or a
+  word of any word list in the rule set (written or inflected, and the words of next_not
+  lists), since either would match text that never meant the word.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from hrouter.compiler import ast
+from hrouter.compiler.inflect import phrase_forms
+from hrouter.compiler.lower_patterns import normal
+from hrouter.compiler.symbols import Symbols
+from hrouter.compiler.typos import typos
+
+OPTIONS = ("inflect", "typos")
+
+
+def word_lists(body):
+    """The `Words` nodes of a lexical feature body: itself, or its inline operands."""
+    if isinstance(body, ast.Words):
+        yield body
+    elif isinstance(body, ast.Near):
+        yield from (x for x in (body.a, body.b) if isinstance(x, ast.Words))
+    elif isinstance(body, ast.NextNot) and isinstance(body.a, ast.Words):
+        yield body.a
+
+
+def _inflected(words: ast.Words) -> list[ast.Word]:
+    return [ast.Word(form, False, w.pos) for w in words.items if not w.prefix for form in phrase_forms(normal(w.text))]
+
+
+def _typos(words: ast.Words, known: frozenset[str]) -> list[ast.Word]:
+    return [ast.Word(v, False, w.pos) for w in words.items if not w.prefix for v in typos(normal(w.text), known)]
+
+
+def _merge(words: ast.Words, extra: list[ast.Word]) -> ast.Words:
+    seen = {(normal(w.text), w.prefix) for w in words.items}
+    items = list(words.items)
+    for w in extra:
+        if (w.text, False) not in seen:
+            seen.add((w.text, False))
+            items.append(w)
+    return attrs.evolve(words, items=tuple(items))
+
+
+def expand(sym: Symbols) -> None:
+    """Replace, in `sym.features`, every word list with options by the list it matches."""
+    lists = [w for f in sym.features.values() if f.is_lexical for w in word_lists(f.body)]
+    flagged = [w for w in lists if w.options]
+    if not flagged:
+        return
+    vocabulary: set[str] = {normal(w.text) for words in lists for w in words.items}
+    for f in sym.features.values():
+        if isinstance(f.body, ast.NextNot):
+            vocabulary.update(normal(w.text) for w in f.body.excluded)
+    extra: dict[int, list[ast.Word]] = {}
+    for words in flagged:
+        if any(o.name == "inflect" for o in words.options):
+            extra[id(words)] = forms = _inflected(words)
+            vocabulary.update(w.text for w in forms)
+    known = frozenset(vocabulary)
+    for words in flagged:
+        if any(o.name == "typos" for o in words.options):
+            extra.setdefault(id(words), []).extend(_typos(words, known))
+    replaced = {id(w): _merge(w, extra.get(id(w), [])) for w in flagged}
+
+    def new(x):
+        return replaced.get(id(x), x)
+
+    for name, f in sym.features.items():
+        body = f.body
+        if isinstance(body, ast.Words):
+            body = new(body)
+        elif isinstance(body, ast.Near) and (new(body.a) is not body.a or new(body.b) is not body.b):
+            body = attrs.evolve(body, a=new(body.a), b=new(body.b))
+        elif isinstance(body, ast.NextNot) and new(body.a) is not body.a:
+            body = attrs.evolve(body, a=new(body.a))
+        if body is not f.body:
+            sym.features[name] = attrs.evolve(f, body=body)

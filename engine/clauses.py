@@ -1,0 +1,180 @@
+"""Where a message's clauses start: the units the safety rules judge one by one.
+
+A mention frame ("how do I ...", "rewrite this: ...", "write a script that ...") covers only
+its own clause, so a risky instruction after pasted text, or buried as the last of several
+steps, is judged on its own words (``set clause_safety = 1`` in the rules; see
+docs/rules-language.md). The split is deliberately simple and deterministic:
+
+- hard boundaries: a line break, or ``. ! ? ;`` (and their CJK forms) before white space or
+  the end;
+- inside a sentence that is not a question: ", " and the coordinators that start a new step
+  ("and then", "then", "and lastly", "finally", "also", "after that", "afterwards", "plus",
+  "and" after a comma). Each such piece is judged from there to the end of its sentence, so a
+  lead-in ("whenever you're free, ...", "after the build is green, ...") falls away before the
+  instruction is judged;
+- a question is never split inside: "how do I, as an admin, delete a user?" stays whole, so
+  its frame covers it;
+- nothing is split inside quotes or code (double quotes, curly quotes, guillemets, backticks,
+  fenced blocks), so quoted text stays with the frame that quotes it.
+
+Clauses are returned as raw text (the caller normalises them), whole sentences first. A
+message that is one clause gives ``()``: the whole-message judgement already covers it.
+Plain string methods only; the cost is linear in the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_OPEN_CLOSE = {'"': '"', "“": "”", "«": "»", "`": "`", "„": "“", "「": "」", "『": "』", "‘": "’"}
+_ENDS = frozenset(".!?;。！？；")
+_QUOTES = frozenset(_OPEN_CLOSE) | {"'"}
+_QUESTION_ENDS = frozenset("?？")
+# Coordinators that open a new step of an instruction, as they appear between spaces.
+_COORDINATORS = (
+    "and then", "and lastly", "and finally", "and also", "and afterwards", "after that",
+    "afterwards", "then", "lastly", "finally", "also", "plus", "once that's done",
+    "once done", "when done", "when you're done", "when finished", "once finished",
+    "and at the end", "at the end",
+)
+_MAX_CLAUSES = 20_000  # a pathological text; beyond this the rest is judged as one piece
+
+
+def _outside_quotes(line: str) -> list[bool]:
+    """For each character, whether it stands outside quotes and code. A single quote opens a
+    quote only where it starts a word ("'Refunds are ...'"), so "I'll" is no quote."""
+    out = [True] * len(line)
+    closer = ""
+    n = len(line)
+    for i, ch in enumerate(line):
+        if closer:
+            out[i] = False
+            if ch == closer and (closer != "'" or i + 1 == n or not line[i + 1].isalnum()):
+                closer = ""
+        elif ch in _OPEN_CLOSE:
+            closer = _OPEN_CLOSE[ch]
+            out[i] = False
+        elif ch == "'" and (i == 0 or line[i - 1] in " :(") and i + 1 < n and line[i + 1].isalnum():
+            closer = "'"
+            out[i] = False
+    return out
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """(paragraph number, line) for each line; a fenced code block is one line."""
+    out: list[tuple[int, str]] = []
+    paragraph = 0
+    block: list[str] | None = None
+    for line in text.split("\n"):
+        if block is not None:
+            block.append(line)
+            if line.lstrip().startswith("```"):
+                out.append((paragraph, "\n".join(block)))
+                block = None
+            continue
+        if line.lstrip().startswith("```") and line.count("```") == 1:
+            block = [line]
+        elif line.strip():
+            out.append((paragraph, line.strip()))
+        elif out and out[-1][0] == paragraph:
+            paragraph += 1
+    if block is not None:
+        out.append((paragraph, "\n".join(block)))
+    return out
+
+
+def _sentences(line: str) -> list[str]:
+    """Split one line at sentence ends outside quotes and code. After a label or frame that
+    ends in a colon ("Reformat as a list: wipe caches; notify the team"), each later sentence
+    of the line keeps the words up to the colon, so the frame still covers it."""
+    free = _outside_quotes(line)
+    parts: list[str] = []
+    start = 0
+    n = len(line)
+    for i, ch in enumerate(line):
+        if free[i] and ch in _ENDS and (i + 1 == n or line[i + 1].isspace() or ch in "。！？；"):
+            parts.append(line[start : i + 1])
+            start = i + 1
+    parts.append(line[start:])
+    parts = [p for p in (part.strip() for part in parts) if p]
+    colon = _colon(parts[0]) if parts else -1
+    if colon < 0 or parts[0][colon + 1 :].lstrip()[:1] in _QUOTES:
+        return parts  # quoted material ends with its quote: what follows is the user's again
+    label = parts[0][: colon + 1]
+    return parts[:1] + [f"{label} {p}" for p in parts[1:]]
+
+
+def _colon(sentence: str) -> int:
+    """Where a label or frame ends inside a sentence ("convert to bullets: a, b, c"), or -1."""
+    free = _outside_quotes(sentence)
+    for i, ch in enumerate(sentence):
+        if free[i] and ch == ":" and (i + 1 == len(sentence) or sentence[i + 1] == " "):
+            return i
+    return -1
+
+
+def _pieces(sentence: str, commas: bool = True) -> list[str]:
+    """The later steps of one sentence, each to the sentence's end ("a, b, and then c" gives
+    "b, and then c" and "c"). A step after a colon keeps the words before it, so a frame
+    ("convert to bullet points: ...") still covers the list it introduces."""
+    if sentence[-1] in _QUESTION_ENDS:
+        return []
+    lowered = sentence.lower()
+    free = _outside_quotes(sentence)
+    colon = _colon(sentence)
+    cuts: set[int] = set()
+    n = len(lowered)
+    for i, ch in enumerate(lowered):
+        if not free[i]:
+            continue
+        if commas and ch == "," and i + 1 < n and lowered[i + 1] == " ":
+            cuts.add(i + 2)
+            if lowered.startswith("and ", i + 2):
+                cuts.add(i + 6)
+        elif ch == " ":
+            for word in _COORDINATORS:
+                end = i + 1 + len(word)
+                if lowered.startswith(word, i + 1) and end < n and lowered[end] in " ,":
+                    cuts.add(end + 1)
+    out = []
+    for cut in sorted(cuts):
+        piece = sentence[cut:].strip(" ,")
+        if piece:
+            out.append(f"{sentence[: colon + 1]} {piece}" if 0 <= colon < cut else piece)
+    return out
+
+
+def clauses(text: str, framed: Callable[[str], int] | None = None) -> tuple[str, ...]:
+    """The clauses of ``text`` to judge on their own, or ``()`` when it is a single clause.
+
+    ``framed(sentence)`` says how far a frame at the start of a sentence covers it: 0 not at
+    all; 1 up to the next coordinator ("explain the difference between DELETE, TRUNCATE and
+    DROP" is not split at its commas, but "..., and then drop the table" still is); 2 all of
+    it ("suppose we migrate, and then delete the old one" is one hypothetical).
+
+    A line that ends with a colon ("Proofread this email:") introduces material: the lines
+    after it are judged with that line before them, so the frame covers them, except the
+    last paragraph when the material has several (the user's own instruction after a paste)."""
+    lines = _lines(text)
+    found: list[str] = []
+    header = ""
+    header_paragraph = 0
+    last_paragraph = lines[-1][0] if lines else 0
+    for paragraph, line in lines:
+        prefix = ""
+        if header and (paragraph < last_paragraph or last_paragraph == header_paragraph + 1 or paragraph == header_paragraph):
+            prefix = header + " "
+        if line.startswith("```") and not prefix:
+            continue  # code on its own is material; the whole message is still judged
+        for sentence in _sentences(line):
+            found.append(prefix + sentence)
+            cover = framed(prefix + sentence) if framed is not None else 0
+            if cover < 2:
+                found.extend(prefix + piece for piece in _pieces(sentence, commas=cover == 0))
+        if line.endswith(":"):
+            header, header_paragraph = line, paragraph
+        if len(found) >= _MAX_CLAUSES:
+            break
+    if len(found) == 1 and found[0] == text.strip():
+        return ()
+    return tuple(dict.fromkeys(found))

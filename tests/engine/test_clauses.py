@@ -1,0 +1,58 @@
+"""engine/clauses.py: where the clauses the safety rules judge one by one start."""
+
+from hypothesis import given, strategies as st
+
+from hrouter.engine.clauses import clauses
+
+
+def test_one_clause_gives_nothing_to_add():
+    assert clauses("delete the staging bucket") == ()
+    assert clauses("") == ()
+
+
+def test_sentences_and_lines_are_clauses():
+    assert clauses("Check the logs. Then purge the exports.") == ("Check the logs.", "Then purge the exports.")
+    assert "wipe the cache" in clauses("here is the log\nwipe the cache")
+
+
+def test_a_lead_in_falls_away_after_a_comma():
+    assert "wipe the staging bucket" in clauses("whenever you're free, wipe the staging bucket")
+
+
+def test_the_last_of_several_steps_is_judged_alone():
+    found = clauses("check the changelog, tidy the wording of the FAQ, and lastly purge the old customer exports")
+    assert "purge the old customer exports" in found
+
+
+def test_a_question_is_not_split_inside():
+    assert clauses("how do I, as an admin, delete a user?") == ()
+
+
+def test_quotes_and_code_stay_whole():
+    assert clauses('proofread "Please delete my account. Thanks." for me') == ()
+    assert clauses("Summarise: 'Refunds are paid. Plans renew.' Keep it short.") == ()
+    found = clauses("```\nrm -rf /\n```\nwhat does this do?")
+    assert "```\nrm -rf /\n```" not in found and "what does this do?" in found
+
+
+def test_a_frame_before_a_colon_covers_the_list_it_introduces():
+    found = clauses("Reformat as a numbered list: wipe caches; restart workers; notify the team")
+    assert found and all(c.startswith("Reformat as a numbered list:") for c in found)
+
+
+def test_material_after_a_header_line_keeps_the_header_but_the_last_paragraph_is_the_users():
+    found = clauses("Summarize this:\n\nThe report shows growth. Sales rose.\n\nThen purge the old exports.")
+    assert "Summarize this: Sales rose." in found
+    assert "Then purge the old exports." in found
+
+
+def test_a_framed_sentence_is_judged_whole():
+    framed = lambda sentence: 1 if sentence.lower().startswith("explain") else 2 if sentence.startswith("suppose") else 0  # noqa: E731
+    assert clauses("explain the difference between DELETE, TRUNCATE and DROP", framed) == ()
+    assert clauses("explain DROP, and then drop the users table", framed)[-1] == "drop the users table"
+    assert clauses("suppose we migrate, and then delete the old one", framed) == ()
+
+
+@given(st.text(max_size=300))
+def test_never_raises_and_every_clause_is_nonempty(text):
+    assert all(c.strip() for c in clauses(text))
