@@ -56,3 +56,9 @@ def test_a_framed_sentence_is_judged_whole():
 @given(st.text(max_size=300))
 def test_never_raises_and_every_clause_is_nonempty(text):
     assert all(c.strip() for c in clauses(text))
+
+
+def test_a_letter_that_lowers_to_two_does_not_shift_the_cuts():
+    # "İ" lowers to "i" + U+0307: the clause cuts must still index the sentence itself.
+    found = clauses("İstanbul raporunu oku, sonra sunucudaki eski yedekleri sil")
+    assert "sonra sunucudaki eski yedekleri sil" in found
