@@ -79,9 +79,10 @@ def measure(router: ModelRouter, path: Path, verbose: bool) -> collections.Count
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every row that missed")
+    parser.add_argument("--rules", help="a rules folder or file other than the default rules")
     parser.add_argument("targets", nargs="*", help="held-out folders or .jsonl files")
     args = parser.parse_args(argv)
-    router = ModelRouter.from_config()
+    router = ModelRouter.from_config(rules=args.rules)
     total: collections.Counter = collections.Counter()
     for path in files_of(args.targets):
         total.update(measure(router, path, args.verbose))

@@ -62,3 +62,12 @@ def test_a_letter_that_lowers_to_two_does_not_shift_the_cuts():
     # "İ" lowers to "i" + U+0307: the clause cuts must still index the sentence itself.
     found = clauses("İstanbul raporunu oku, sonra sunucudaki eski yedekleri sil")
     assert "sonra sunucudaki eski yedekleri sil" in found
+
+
+def test_a_relative_clause_after_a_comma_describes_the_thing_before_it():
+    # "das ... löscht" is what the script does, not a step: the code request covers it.
+    assert "das alte Dateien im Ordner tmp löscht." not in clauses("Schreib ein Python-Skript, das alte Dateien im Ordner tmp löscht.")
+    assert "which wipes the cache" not in clauses("Write a job, which wipes the cache")
+    # A step after a relative clause is still a step of its own.
+    assert "and delete the old branch" in clauses("Tag the release, which is done, and delete the old branch")
+    assert "that's all" in clauses("Delete the old branch, that's all")
