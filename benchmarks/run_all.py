@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 # first_seen_bench is the headline (issue 11): nearly every request a router sees is new.
-SUITES = ("first_seen_bench", "route_bench", "proxy_bench")
+SUITES = ("first_seen_bench", "route_bench", "memory_bench", "proxy_bench")
 
 
 def main() -> int:
