@@ -4,7 +4,7 @@
 
 A proxy almost never sees a prompt twice, so this is the figure that matters (issue 11). Each
 round builds fresh routers (ours from the already loaded artifact, so no compilation is timed),
-warms both on the tests/data corpora, then routes every held-out prompt (tests/data/heldout9 and
+warms both on the tests/data corpora, then routes every held-out prompt (tests/data/heldout9*/ and
 ../shared/corpus/dev.jsonl, minus any warm-up prompt) once with each router, alternating which goes
 first. Figures are medians over rounds of each round's median and p99; ratios are ours /
 reference (lower is better). Without the reference installed (``make .venv/.installed-bench``)
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = sorted((ROOT / "tests" / "data" / "heldout9").glob("*.jsonl")) + [ROOT.parent / "shared" / "corpus" / "dev.jsonl"]
+HELDOUT = sorted((ROOT / "tests" / "data").glob("heldout9*/*.jsonl")) + [ROOT.parent / "shared" / "corpus" / "dev.jsonl"]
 WARMUP = sorted((ROOT / "tests" / "data").glob("*.jsonl"))
 # Goals from issue 11 (ours / reference); the aim for the median is 0.5.
 GOALS = {"median_ratio": 1.0, "p99_ratio": 2.0, "fresh_first100_over_later": 2.0}
