@@ -163,3 +163,13 @@ def test_punctuated_items_at_their_edges(body, text):
     (regex,) = lower_lexical(body, resolve_words=None)
     scan = TokenScan([Pattern(regex, "f", Location("t.rules", 1), (), token_form(body, None))])
     assert (scan.match(normalize(text)) == [0]) == (_regex(regex).search(normalize(text)) is not None)
+
+
+def test_token_forms_survive_the_json_artifact(default_rules, tmp_path):
+    from hrouter.engine.artifact_io import artifact_to_json, load_artifact
+
+    path = tmp_path / "artifact.json"
+    path.write_text(artifact_to_json(default_rules), encoding="utf-8")
+    loaded = load_artifact(path, strict=True)
+    assert loaded.patterns == default_rules.patterns
+    assert any(p.tokens and any(item.seps for item in p.tokens.a) for p in loaded.patterns)
