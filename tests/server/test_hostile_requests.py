@@ -149,13 +149,6 @@ def test_content_length_with_chunked_is_refused(proxy, behaviours):
     assert nothing_forwarded(behaviours)
 
 
-@pytest.fixture(scope="module")
-def keyed_proxy(standins):
-    data = proxy_data({n: u for n, (u, _) in standins.items()}, api_key="s3cret-key")
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
-        yield server
-
-
 def test_the_bearer_scheme_is_case_insensitive(keyed_proxy):
     with httpx.Client(base_url=keyed_proxy.url, timeout=10) as c:
         for scheme in ("bearer", "BEARER", "Bearer", "bEaReR"):
