@@ -18,7 +18,10 @@ None when there is nothing to recover. Recovered, in this order:
    and read backwards ("sǝlᴉɟ llɐ ǝʇǝlǝp" -> "delete all files");
 4. spaced letters: three or more single letters (or leet digits) joined by one and the same
    space . - _ * / or |, not part of a longer name, become one word ("d e l e t e", "D-E-L");
-5. leetspeak, by the rule in ``_unleet_token``.
+5. leetspeak, by the rule in ``_unleet_token``;
+6. a star inside a short word, or a dot between two groups of three or four letters ("del*te",
+   "del.ete"; not "app.py", "jane.doe@", "a.b.c"), and a message that is one snake_case token of
+   three or more words ("wipe_the_production_database"; an identifier in a text stays one).
 
 Cost (CPython 3.11, this container, best of 5): ASCII text with nothing to recover costs
 ``isascii()`` and one RE2 search: 0.9 µs for a 100-character prompt, 46 µs for 30 KB of prose.
@@ -53,8 +56,8 @@ _TOKEN = f"[{_W}]"
 # p@y but not an e-mail address (an @ with a dot and a letter or digit after its word)
 _AT = f"[{_L}]@+{_TOKEN}*(?:$|[^{_W}.]|\\.(?:$|[^A-Za-z0-9]))"
 _EDGE = f"(?:^|[^{_W}])"
-_LEET_HINT = f"[{_L}][0134578$!|]+[{_L}]|{_AT}|{_EDGE}[@$!][{_L}]{{2}}|{_EDGE}[0134578][{_L}]{{4}}"
-_LEET_WORD = f"[{_L}][0134578@$!|]+[{_L}]|[@$!][{_L}]{{2}}|[0134578][{_L}]{{4}}"
+_LEET_HINT = f"[{_L}][0134578$!|]+[{_L}]|{_AT}|{_EDGE}[@$!][{_L}]{{2}}|{_EDGE}[0134578][{_L}]{{4}}|[{_L}]{{4}}[0134](?:$|[^{_W}.])"
+_LEET_WORD = f"[{_L}][0134578@$!|]+[{_L}]|[@$!][{_L}]{{2}}|[0134578][{_L}]{{4}}|[{_L}]{{4}}[0134]"
 _LEET_PAIR = f"[{_L}][0134578@$|]|[0134578@$!|][{_L}]"  # the loose pass: leet beside a letter (not Hi!)
 _UNIT = f"[{_L}0134578@$]"
 _SEPS = (" ", r"\.", "-", "_", r"\*", "/", r"\|")
@@ -143,21 +146,36 @@ _LEET_TOKEN = f"{_TOKEN}*(?:{_LEET_WORD}){_TOKEN}*"
 _LEET_PAIRED = f"{_TOKEN}*(?:{_LEET_PAIR}){_TOKEN}*"
 
 
+_MARKED_WORD = ("(^|[\\s(])([A-Za-z]{2,4})\\*([A-Za-z]{1,4})($|[\\s,.!?;:)])",
+                "(^|[\\s(])([A-Za-z]{3,4})\\.([A-Za-z]{3,4})($|[\\s,!?;:)])")
+_SNAKE = "^\\s*[A-Za-z]{2,}(?:_[A-Za-z]{2,}){2,}\\s*$"
+
+
+def _unmark(text: str) -> str:
+    if _found(_SNAKE, text):
+        return text.replace("_", " ")
+    for pattern in _MARKED_WORD:
+        text = _re(pattern).sub("\\1\\2\\3\\4", text) if _found(pattern, text) else text
+    return text
+
+
 def letters_view(text: str) -> str | None:
     """``text`` with disguised words spelled in plain letters, or None if none is disguised."""
     if text.isascii():
         if not _found(_ASCII_HINT, text):
-            return None
-        view = _unleet(_join_runs(text))
+            view = _unmark(text)
+            return None if view == text else view
+        view = _unmark(_unleet(_join_runs(text)))
         return None if view == text else view
     text = _without_surrogates(text)
     if not _found(_UNICODE_HINT, text):
-        return None
+        view = _unmark(text)
+        return None if view == text else view
     text = _translate(text, _DROP, _DROP_KEYS)
     view = _translate(text, _PRE, _PRE_KEYS)
     view = _re(_REGIONAL_RUN).sub(lambda m: "".join(chr(ord(c) - 0x1F185) for c in m.group()), view)
     changed, text = view != text, unicodedata.normalize("NFKC", view)
-    for step in (lambda t: _translate(t, _POST, _POST_KEYS), _strip_marks, _unturn, _join_runs, _unleet):
+    for step in (lambda t: _translate(t, _POST, _POST_KEYS), _strip_marks, _unturn, _join_runs, _unleet, _unmark):
         view = step(text)
         changed, text = changed or view != text, view
     return text if changed else None
@@ -254,8 +272,9 @@ def _leet_words(text: str, pattern: str, loose: bool) -> list[tuple[int, int, st
     for start, end in _spans(pattern, text):
         if (start and _glued(text[start - 1])) or (end < n and _glued(text[end])):
             continue  # beside a non-ASCII letter: part of a longer word
-        if "@" in text[start:end] and text[end:end + 1] == "." and end + 1 < n and text[end + 1].isalnum():
-            continue  # an e-mail address
+        if text[end:end + 1] == "." and end + 1 < n and text[end + 1].isalnum():
+            if "@" in text[start:end] or text[end - 1].isdigit():
+                continue  # an e-mail address, a version (python3.12)
         while text[start] == "|":
             start += 1  # a | before, or a ! or | after, is punctuation (in the loose pass | is l)
         token = text[start:end].rstrip("!") if loose else text[start:end].rstrip("!|")
@@ -274,7 +293,8 @@ def _unleet_token(token: str, loose: bool = False) -> str | None:
     or with a digit before four letters or more (1gnore; not 1st, 5min, 8bit), or ends in @ or $
     (pa$$). It stays as it is when:
     - it has fewer than two letters (4k, s3, v1, 3D, o1) or more than 24 characters;
-    - its only leet characters are trailing digits, a version or model (mp3, python3, utf8, md5);
+    - its only leet characters are trailing digits, a version or model (mp3, utf8, md5), except
+      one 0, 1, 3 or 4 after four letters or more (purg3; python3 reads "pythone", harmless);
     - it holds 2, 6 or 9 (b2b, h264, x86, 2fa, ec2) or two different digits in a row (l10n,
       100ms, node18), or is a hex id (digits and a-f, 4 or more: c0de, 3fa85f), 0x1f or v1beta1.
     In a text that has a word spelled out by these rules, the first two relax (``loose``): one
@@ -292,5 +312,7 @@ def _unleet_token(token: str, loose: bool = False) -> str | None:
     head, tail = token[:first], token[last + 1:]
     inner = len(letters) != last - first + 1
     lead = head and (loose or not head.isdigit() or len(letters) >= 4)
-    trail = tail and (loose or not tail.isdigit())
+    # One trailing leet digit after four letters is a disguise too (purg3, wip3); a version or
+    # model has a shorter stem or other digits (mp3, es5, utf8).
+    trail = tail and (loose or not tail.isdigit() or len(tail) == 1 and len(letters) >= 4 and tail in "0134")
     return token.translate(_LEET) if inner or lead or trail else None
