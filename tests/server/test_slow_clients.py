@@ -41,7 +41,10 @@ def trickle(url: str, head: bytes, drip: bytes, result: dict) -> None:
         for i in range(200):  # 10 s at most
             readable, _, _ = select.select([s], [], [], 0.05)
             if readable:
-                chunk = s.recv(65536)
+                try:
+                    chunk = s.recv(65536)
+                except OSError:  # a reset: the server closed with our unread bytes pending
+                    break
                 if not chunk:
                     break
                 answer += chunk
