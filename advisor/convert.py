@@ -19,12 +19,12 @@ def describe_error_line(exc: Exception, root: str = "$") -> str:
 
 def read_yaml(read: Callable[[], str] | Path, what: str, source: str, *, kind: str = "YAML"):
     """Parse a YAML (or JSON) document; ValueError says which file and why, never a traceback."""
-    import yaml
+    from hrouter.engine.safe_yaml import YamlError, load_yaml
 
     try:
         text = read.expanduser().read_text(encoding="utf-8") if isinstance(read, Path) else read()
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except OSError as exc:
         raise ValueError(f"cannot read {what} {source}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except YamlError as exc:
         raise ValueError(f"{source}: not valid {kind}: {exc}") from None

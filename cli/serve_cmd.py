@@ -99,12 +99,17 @@ def run(args: argparse.Namespace) -> int:
         return _fail(problem)
     if args.workers < 1:
         return _fail("--workers must be at least 1")
+    import attrs
+
+    # The Host check (guard.py) accepts the address actually bound, not only the config's.
+    config = attrs.evolve(config, proxy=attrs.evolve(config.proxy, host=host, port=port))
 
     import uvicorn
 
     from hrouter.engine import RouterConfigError
     from hrouter.server.app import build_router, create_app
     from hrouter.server.rules_gate import ExpectsFailed
+    from hrouter.server.slow_clients import PROTOCOL
     from hrouter.server.threaded import bind_socket
 
     logging.basicConfig(level=getattr(logging, args.log_level.upper()), format="%(levelname)s %(name)s: %(message)s")
@@ -138,13 +143,15 @@ def run(args: argparse.Namespace) -> int:
             os.environ[CONFIG_ENV] = json.dumps(converter.unstructure(config))
             os.environ[WATCH_ENV] = str(watch or "")
             uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,
-                                       workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5)
+                                       workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5,
+                                       http=PROTOCOL)
             from uvicorn.supervisors import Multiprocess
 
             Multiprocess(uv_config, sockets=[sock]).run()
         else:
             app = create_app(config, router, watch_interval=watch)
-            server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5))
+            server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5,
+                                                   http=PROTOCOL))
             asyncio.run(server.serve(sockets=[sock]))
         print("hrouter proxy stopped", file=sys.stderr)
         return 0

@@ -41,6 +41,27 @@ def _re2_message(regex: str, options) -> str:
     return "the pattern does not compile"
 
 
+#: Patterns longer than this are also compiled the way the engine's prefilter compiles them (a
+#: literal fails somewhere between 80k and 100k characters). The packaged rules' longest is about
+#: 21k, so the check costs them nothing; checking every pattern would double the compile time.
+#: Anything that still slips through is refused by the engine's warm() as a RouterConfigError.
+_ENGINE_CHECK_CHARS = 32768
+
+
+def _engine_rejects(regex: str) -> bool:
+    """Whether the engine's long-prompt prefilter (a FilteredRE2, automaton.py) refuses it: RE2
+    alone accepts a 100k-character literal that the filter cannot compile."""
+    from hrouter.engine.literal_scan import options as engine_options
+
+    try:
+        one = re2.Filter()
+        one.Add(regex, engine_options())
+        one.Compile()
+    except re2.error:
+        return True
+    return False
+
+
 def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
     patterns: list[Pattern] = []
     diags: list[Diagnostic] = []
@@ -93,6 +114,12 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
             except (re2.error, ValueError):
                 detail = _re2_message(regex, options)
                 diags.append(sym.load.diag("bad-pattern", f"RE2 rejects the pattern of '{name}': {detail}", f.body.pos))
+                continue
+            if len(regex) > _ENGINE_CHECK_CHARS and _engine_rejects(regex):
+                diags.append(sym.load.diag(
+                    "bad-pattern", f"the pattern of '{name}' is too large for the engine to run "
+                    f"({len(regex)} characters; RE2's prefilter refuses it): shorten its words or split the list",
+                    f.body.pos))
                 continue
             # The literals are the RE2 part's prefilter; a pattern with a token form never goes there.
             literals = required_literals(regex) if tokens is None else ()

@@ -5,12 +5,18 @@ statements in at that point. Each file is loaded once (a second include of it is
 include that leads back to a file still being loaded is a cycle and is reported with its path.
 Paths in the result are relative to the rules root, so artifacts do not depend on where the
 rules live on disk.
+
+An include must stay inside the rules root (after following symlinks) or inside a folder listed
+in `$HROUTER_RULES_INCLUDE_DIRS` (os.pathsep-separated), and name a regular file of at most
+`MAX_FILE_BYTES`: rules are compiled by a proxy that may watch them, and an include of
+`/proc/self/environ` or `/dev/zero` must be refused, not read. Refusals never quote the file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 import attrs
@@ -20,6 +26,35 @@ from hrouter.compiler.diagnostics import Diagnostic, SourceLocation, SourceText
 from hrouter.compiler.parser import parse
 
 ENTRY_FILE = "main.rules"
+INCLUDE_DIRS_ENV = "HROUTER_RULES_INCLUDE_DIRS"
+#: One rules file larger than this is refused unread (the packaged rules are well under 1 MB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+class _Unreadable(Exception):
+    """A rules file that is refused before reading; str() is the reason shown."""
+
+
+def include_roots(root_abs: Path) -> tuple[Path, ...]:
+    extra = [Path(p).expanduser().resolve() for p in os.environ.get(INCLUDE_DIRS_ENV, "").split(os.pathsep) if p]
+    return (root_abs, *extra)
+
+
+def read_rules_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; _Unreadable or OSError otherwise."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what was opened.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise _Unreadable("not a regular file")
+        if st.st_size > limit:
+            raise _Unreadable(f"larger than {limit} bytes")
+        data = f.read(limit + 1)  # a file that grew since fstat is still capped
+    if len(data) > limit:
+        raise _Unreadable(f"larger than {limit} bytes")
+    return data
 
 
 @attrs.frozen
@@ -80,6 +115,7 @@ def load(path: str | os.PathLike[str]) -> LoadResult:
         result.diagnostics.append(Diagnostic("missing-file", what, SourceLocation(where)))
         return result
     root_abs = root.resolve()
+    allowed = include_roots(root_abs)
     seen: set[Path] = set()
 
     def rel_of(p: Path) -> str:
@@ -95,10 +131,15 @@ def load(path: str | os.PathLike[str]) -> LoadResult:
         seen.add(file_abs)
         rel = rel_of(file_abs)
         try:
-            raw = file_abs.read_bytes()
+            if via is not None and not any(file_abs.is_relative_to(r) for r in allowed):
+                raise _Unreadable(f"outside the rules folder (list extra folders in ${INCLUDE_DIRS_ENV})")
+            raw = read_rules_file(file_abs)
             text = raw.decode("utf-8-sig")  # an editor's byte order mark is not a syntax error
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        except (OSError, UnicodeDecodeError, _Unreadable) as exc:
+            if isinstance(exc, UnicodeDecodeError):
+                reason = "not UTF-8 text"  # the decoder's message would quote the bytes
+            else:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if via is None:
                 result.diagnostics.append(Diagnostic("missing-file", f"cannot read {rel}: {reason}", SourceLocation(rel)))
             else:

@@ -222,8 +222,11 @@ class Automaton:
         ScanError for a pattern RE2 rejects (only a damaged artifact holds one: the compiler
         checks every pattern); unwarmed, such a pattern fails closed the prompts it is tried on."""
         self._set.warm()
-        self._whole_set()
-        self._long_filter()
+        try:
+            self._whole_set()
+            self._long_filter()
+        except re2.error as exc:  # a pattern past RE2's budget: a RouterConfigError, not a traceback
+            raise ScanError(f"the rules' patterns cannot be compiled for long prompts: {exc}") from None
 
     def _match(self, text: str) -> list[int]:
         data = text.encode("utf-8")

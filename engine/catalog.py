@@ -171,15 +171,12 @@ class Catalog:
 
 
 def parse_yaml(text: str, origin: str) -> CatalogFile:
-    import yaml
+    from hrouter.engine.safe_yaml import YamlError, load_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise CatalogError(origin, [f"invalid YAML: {where}{getattr(exc, 'problem', None) or exc}"]) from None
+        data = load_yaml(text)
+    except YamlError as exc:
+        raise CatalogError(origin, [str(exc)]) from None
     return parse_data(data, origin)
 
 

@@ -19,6 +19,8 @@ from hrouter.engine.model import frozen
 
 _IMAGE_PART_TYPES = frozenset({"image_url", "input_image", "image"})
 _TEXT_PART_TYPES = frozenset({"text", "input_text"})
+#: The content-part types read as text and as images; the event log keeps exactly these.
+TEXT_PART_TYPES, IMAGE_PART_TYPES = _TEXT_PART_TYPES, _IMAGE_PART_TYPES
 
 
 @frozen

@@ -55,6 +55,12 @@ def _strict_int(value, _type):
     raise InvalidValue(f"expected an integer, got {value!r}")
 
 
+def _strict_float(value, _type):
+    if type(value) in (int, float):
+        return float(value)
+    raise InvalidValue(f"expected a number, got {value!r}")
+
+
 def _strict_str(value, _type):
     if isinstance(value, str):
         return value
@@ -88,6 +94,7 @@ def _strict_tuple_factory(cls):
 strict_converter = converter.copy()
 strict_converter.register_structure_hook(bool, _strict_bool)
 strict_converter.register_structure_hook(int, _strict_int)
+strict_converter.register_structure_hook(float, _strict_float)
 strict_converter.register_structure_hook(str, _strict_str)
 strict_converter.register_structure_hook_factory(_is_tuple_type, _strict_tuple_factory)
 strict_converter.register_structure_hook_factory(
@@ -104,13 +111,25 @@ def _format(exc: BaseException, type_) -> str:
     if isinstance(exc, KeyError):
         return "required key missing"
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        return f"unknown key{'s' if len(exc.extra_fields) > 1 else ''}: {', '.join(sorted(exc.extra_fields))}"
+        return _unknown_keys(exc)
     if get_origin(type_) is Literal or "not in literal" in str(exc):
         allowed = get_args(type_) if get_origin(type_) is Literal else ()
         return f"must be one of {', '.join(map(str, allowed))}" if allowed else str(exc)
     if isinstance(exc, AttributeError) and str(exc).endswith("has no attribute 'items'"):
         return "expected a mapping"
     return cattrs.v.format_exception(exc, type_)
+
+
+def _unknown_keys(exc) -> str:
+    """"unknown key: prot (did you mean port?)", suggestions from the model's own field names."""
+    import difflib
+
+    known = [a.name for a in getattr(exc.cl, "__attrs_attrs__", ())]
+    words = []
+    for key in sorted(map(str, exc.extra_fields)):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        words.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    return f"unknown key{'s' if len(words) > 1 else ''}: {', '.join(words)}"
 
 
 def key_path_errors(exc: Exception, root: str = "$") -> list[str]:

@@ -10,17 +10,22 @@ from typing import Any, Callable
 
 import attrs
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.routing import Route
 
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
 from hrouter.server.endpoints import chat_completions, health, list_models, metrics
+from hrouter.server.errors import error_response
+from hrouter.server.guard import BrowserGuard
 from hrouter.server.events import EventSink
 from hrouter.server.health import HealthChecker
 from hrouter.server.metrics import RouterMetrics
-from hrouter.server.middleware import ProxyMiddleware
+from hrouter.server.middleware import BearerAuth, ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
+from hrouter.server.slow_clients import HEADER_TIMEOUT_STATE
 
 log = logging.getLogger("hrouter.proxy")
 
@@ -34,6 +39,13 @@ class ProxyState:
     started_at: int
     sink: EventSink
     metrics: RouterMetrics
+
+
+async def _http_error(request: Request, exc: HTTPException):
+    """Starlette's own answers (unknown path 404, wrong method 405) in the API's error shape."""
+    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request_error")
+    message = {404: "No such endpoint."}.get(exc.status_code, str(exc.detail))
+    return error_response(exc.status_code, message, kind, headers=exc.headers, path=request.url.path)
 
 
 def build_router(config: ProxyConfig) -> Any:
@@ -74,7 +86,8 @@ def create_app(
         uninstall = install_sighup(holder)
         watcher = asyncio.create_task(holder.watch(watch_interval)) if watch_interval else None
         try:
-            yield
+            # uvicorn hands this state to its connections: the header read timeout (slow_clients.py).
+            yield {HEADER_TIMEOUT_STATE: config.proxy.header_timeout_seconds}
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -84,15 +97,23 @@ def create_app(
             await pool.close()
             await sink.aclose()  # queued routing events are written before exit
 
+    routes = [
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    p = config.proxy
     app = Starlette(
-        routes=[
-            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-            Route("/chat/completions", chat_completions, methods=["POST"]),
-            Route("/v1/models", list_models, methods=["GET"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
+        routes=routes,
+        middleware=[
+            Middleware(ProxyMiddleware, routes=frozenset(r.path for r in routes)),
+            Middleware(BrowserGuard, bound_host=p.host, allowed_hosts=p.allowed_hosts,
+                       allowed_origins=p.allowed_origins),
+            Middleware(BearerAuth, api_key=config.resolved_api_key()),
         ],
-        middleware=[Middleware(ProxyMiddleware, api_key=config.resolved_api_key())],
+        exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )
     app.state.proxy = state

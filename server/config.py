@@ -17,16 +17,19 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from hrouter.engine.convert import converter, describe_error
+from hrouter.engine.convert import key_path_errors, strict_converter
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8082
 DEFAULT_MODEL_IDS = ("hrouter", "auto")
 # Big enough for a few inline images in base64; a larger body is refused with 413.
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# Past this a body is no prompt but a memory and CPU exhaustion attempt.
+MAX_BODY_BYTES_LIMIT = 256 * 1024 * 1024
 PROMPT_CAPTURE_MODES = ("off", "redacted_preview", "full")
 EMBEDDED_CONFIG = "routing_proxy.yaml"
-_INDEX = re.compile(r"\[['\"]([^'\"]+)['\"]\]")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
 
 
 class ProxyConfigError(ValueError):
@@ -48,6 +51,18 @@ class ProxySettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Binding beyond loopback without a key exposes every backend to the network: opt-in only.
     allow_remote: bool = False
+    #: web origins allowed to call the proxy from a browser (none by default; see guard.py)
+    allowed_origins: tuple[str, ...] = ()
+    #: Host names the proxy answers to besides IP literals, localhost and `host` ("*": any)
+    allowed_hosts: tuple[str, ...] = ()
+    #: a client that has not sent a request's headers within this is disconnected
+    header_timeout_seconds: float = 10.0
+    #: a client that has not sent the whole body within this is answered 408
+    body_timeout_seconds: float = 30.0
+    #: the largest `n` (choices) a request may ask for
+    max_n: int = 8
+    #: the largest max_tokens / max_completion_tokens a request may ask for
+    max_tokens: int = 262144
 
 
 @attrs.frozen
@@ -152,6 +167,19 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
         problems.append(f"$.proxy.api_key_env: environment variable {p.api_key_env} is not set")
     if p.max_body_bytes < 1024:
         problems.append(f"$.proxy.max_body_bytes: {p.max_body_bytes} is too small (at least 1024)")
+    if p.max_body_bytes > MAX_BODY_BYTES_LIMIT:
+        problems.append(f"$.proxy.max_body_bytes: {p.max_body_bytes} is too large (at most {MAX_BODY_BYTES_LIMIT})")
+    for key in ("header_timeout_seconds", "body_timeout_seconds"):
+        if not 0 < getattr(p, key) <= 3600:
+            problems.append(f"$.proxy.{key}: must be between 0 and 3600 seconds, not {getattr(p, key)!r}")
+    if p.max_n < 1:
+        problems.append(f"$.proxy.max_n: must be at least 1, not {p.max_n}")
+    if p.max_tokens < 1:
+        problems.append(f"$.proxy.max_tokens: must be at least 1, not {p.max_tokens}")
+    for i, origin in enumerate(p.allowed_origins):
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            problems.append(f"$.proxy.allowed_origins[{i}]: {origin!r} is not an origin (scheme://host[:port])")
     if cfg.observability.prompt_capture not in PROMPT_CAPTURE_MODES:
         problems.append(
             f"$.observability.prompt_capture: {cfg.observability.prompt_capture!r} is not one of "
@@ -171,6 +199,13 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             problems.append(f"$.backends.{name}.model: must not be empty")
         if b.timeout_seconds <= 0:
             problems.append(f"$.backends.{name}.timeout_seconds: must be positive")
+        for header, value in b.headers.items():
+            # Sent on every forwarded request: what HTTP cannot carry would fail each one.
+            if not _TOKEN.fullmatch(header):
+                problems.append(f"$.backends.{name}.headers: {header!r} is not a valid header name")
+            if not _HEADER_VALUE.fullmatch(value):
+                problems.append(f"$.backends.{name}.headers.{header}: the value must be printable ASCII "
+                                "(no line breaks or other characters)")
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
     for engine, backend in cfg.engine_backends.items():
@@ -191,29 +226,12 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
     return problems
 
 
-def _path_first(message: str) -> str:
-    """cattrs says "what @ $.a['b'].c"; we say "$.a.b.c: what", like our other checks."""
-    what, sep, path = message.rpartition(" @ ")
-    if not sep:
-        return message
-    return _INDEX.sub(r".\1", path) + ": " + what
-
-
-def _bool_problems(data: dict) -> list[str]:
-    # cattrs turns any value into a bool ("false" would be true): switches must be real booleans.
-    found: list[str] = []
-
-    def check(section: Any, path: str, key: str) -> None:
-        if isinstance(section, dict) and key in section and not isinstance(section[key], bool):
-            found.append(f"{path}.{key}: must be true or false, not {section[key]!r}")
-
-    check(data.get("proxy"), "$.proxy", "allow_remote")
-    check(data.get("observability"), "$.observability", "enabled")
-    backends = data.get("backends")
-    if isinstance(backends, dict):
-        for name, backend in backends.items():
-            check(backend, f"$.backends.{name}", "strip_tools")
-    return found
+def _yaml_spellings(data: dict) -> dict:
+    """`prompt_capture: off`, unquoted as the docs write it, is YAML's false: read it as "off"."""
+    section = data.get("observability")
+    if isinstance(section, dict) and section.get("prompt_capture") is False:
+        data = {**data, "observability": {**section, "prompt_capture": "off"}}
+    return data
 
 
 def config_from_data(data: Any, source: str = "<memory>", base_dir: Path | None = None) -> ProxyConfig:
@@ -223,13 +241,11 @@ def config_from_data(data: Any, source: str = "<memory>", base_dir: Path | None 
         raise ProxyConfigError(source, ["$: the proxy config must be a mapping"])
     if "source" in data:
         raise ProxyConfigError(source, ["$.source: extra field"])
-    problems = _bool_problems(data)
-    if problems:
-        raise ProxyConfigError(source, problems)
     try:
-        cfg = converter.structure(data, ProxyConfig)
+        # The catalog's strict converter: `model_ids: auto` is an error, not ('a', 'u', 't', 'o').
+        cfg = strict_converter.structure(_yaml_spellings(data), ProxyConfig)
     except Exception as exc:  # cattrs raises several error types; all mean a bad file
-        raise ProxyConfigError(source, [_path_first(m) for m in describe_error(exc)]) from None
+        raise ProxyConfigError(source, key_path_errors(exc)) from None
     cfg = attrs.evolve(
         cfg,
         source=source,
@@ -246,15 +262,12 @@ def config_from_data(data: Any, source: str = "<memory>", base_dir: Path | None 
 
 
 def _parse_yaml(text: str, source: str) -> Any:
-    import yaml
+    from hrouter.engine.safe_yaml import YamlError, load_yaml
 
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProxyConfigError(source, [f"invalid YAML{where}: {problem}"]) from None
+        return load_yaml(text)
+    except YamlError as exc:
+        raise ProxyConfigError(source, [str(exc)]) from None
 
 
 def embedded_config_text() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -11,11 +10,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from hrouter.server.body import BodyTooLarge, ClientGone, read_body
+from hrouter.server.body import BodyTooLarge, BodyTooSlow, ClientGone, read_body
+from hrouter.server.chat_checks import BodyRefused, parse_chat_body
 from hrouter.server.dispatch import CONFIRM, choose, confirmation_details
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
+from hrouter.server.middleware import authorized
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -43,15 +44,17 @@ def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
 class _Outcome:
     """What one chat request did, for the event log and the metrics (never the prompt itself)."""
 
-    __slots__ = ("state", "decision", "messages", "hints", "request_id", "started", "route_s", "engine")
+    __slots__ = ("state", "decision", "messages", "hints", "request_id", "started", "route_s", "engine", "scope")
 
-    def __init__(self, state, decision, messages, hints, request_id, started, route_s, engine):
+    def __init__(self, state, decision, messages, hints, request_id, started, route_s, engine, scope):
         self.state, self.decision, self.messages, self.hints = state, decision, messages, hints
         self.request_id, self.started, self.route_s, self.engine = request_id, started, route_s, engine
+        self.scope = scope
 
     def done(self, status: int, backend: str | None = None, fallback: bool = False,
              upstream_s: float | None = None) -> None:
         state = self.state
+        self.scope["state"]["recorded"] = True  # the middleware need not log it as an error event
         state.metrics.observe_request(self.engine, backend, status, self.route_s, upstream_s, fallback=fallback)
         if state.sink.enabled:
             # The request's own receipt: the sink never routes the prompt again.
@@ -69,7 +72,12 @@ async def chat_completions(request: Request) -> Response:
     request_id = request.scope["state"]["request_id"]
     started = time.perf_counter()
     try:
-        raw = await read_body(request.scope, request.receive, config.proxy.max_body_bytes)
+        raw = await read_body(request.scope, request.receive, config.proxy.max_body_bytes,
+                              config.proxy.body_timeout_seconds)
+    except BodyTooSlow:
+        return error_response(408, f"The request body did not arrive within proxy.body_timeout_seconds "
+                              f"({config.proxy.body_timeout_seconds:g} s).", "request_timeout",
+                              headers={"connection": "close"})
     except BodyTooLarge:
         return error_response(
             413, f"Request body is larger than proxy.max_body_bytes ({config.proxy.max_body_bytes} bytes).",
@@ -79,18 +87,17 @@ async def chat_completions(request: Request) -> Response:
         return Response(status_code=499)
     offload = len(raw) > OFFLOAD_BYTES
     try:
-        body = await run_in_threadpool(json.loads, raw) if offload else json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return error_response(400, "Request body must be valid JSON.", "invalid_request_error")
-    if not isinstance(body, dict):
-        return error_response(400, "Request body must be a JSON object.", "invalid_request_error")
+        body = (await run_in_threadpool(parse_chat_body, raw, config.proxy) if offload
+                else parse_chat_body(raw, config.proxy))
+    except BodyRefused as exc:
+        return error_response(400, str(exc), "invalid_request_error", error_fields=exc.fields())
 
     router = state.holder.router  # read once: a reload mid-request does not mix rule sets
     routed_at = time.perf_counter()
     choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
     engine = choice.engine
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
-                       time.perf_counter() - routed_at, engine)
+                       time.perf_counter() - routed_at, engine, request.scope)
     if engine == CONFIRM:
         log.info("request=%s engine=%s status=409", request_id, engine)
         outcome.done(409)
@@ -107,7 +114,7 @@ async def chat_completions(request: Request) -> Response:
             "routing_backend_missing", headers={"x-routed-engine": engine}, selected_engine=engine,
         )
 
-    stream = body.get("stream") is True
+    stream = body.get("stream") is True  # a non-boolean stream was refused by parse_chat_body
     sent_at = time.perf_counter()
     attempts = await send_with_fallbacks(state.pool, config.attempt_order(choice.backend), body, request_id, stream)
     response = attempts.response
@@ -164,16 +171,22 @@ async def health(request: Request) -> Response:
     backends = await state.health.results(state.pool.backends)
     all_ok = all(r["ok"] for r in backends.values())
     rules = state.holder.status()
+    status = "ok" if all_ok and not rules["reload_error"] else "degraded"
+    strict = request.query_params.get("strict", "") not in ("", "0", "false")
+    code = 503 if strict and not all_ok else 200
+    if not authorized(request.scope, state.config.resolved_api_key()):
+        # Open for load balancers, but what is behind the status (backends, paths, errors) is
+        # for the key holder.
+        return JSONResponse({"status": status}, status_code=code)
     body: dict[str, Any] = {
-        "status": "ok" if all_ok and not rules["reload_error"] else "degraded",
+        "status": status,
         "backends": backends,
         "engine_backends": dict(state.config.engine_backends),
         "rules": rules,
         "observability": state.sink.status(),
         "proxy_config": state.config.source,
     }
-    strict = request.query_params.get("strict", "") not in ("", "0", "false")
-    return JSONResponse(body, status_code=503 if strict and not all_ok else 200)
+    return JSONResponse(body, status_code=code)
 
 
 async def metrics(request: Request) -> Response:

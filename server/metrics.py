@@ -162,8 +162,12 @@ class RouterMetrics:
         self.events_dropped = Counter(
             "hrouter_routing_events_dropped_total", "Routing events that could not be written to the log."
         )
+        self.responses = Counter(
+            "hrouter_http_responses_total", "Every answer the proxy gave (refusals and errors too), by route and HTTP status.",
+            ("route", "status"),
+        )
         self._all = (
-            self.requests, self.confirmations, self.fallbacks, self.routing_latency,
+            self.responses, self.requests, self.confirmations, self.fallbacks, self.routing_latency,
             self.upstream_latency, self.reloads, self.events_dropped,
         )
 
@@ -186,6 +190,9 @@ class RouterMetrics:
             self.routing_latency.observe(route_seconds)
         if upstream_seconds is not None and backend:
             self.upstream_latency.observe(upstream_seconds, backend)
+
+    def observe_response(self, route: str, status: int) -> None:
+        self.responses.inc(route, int(status))
 
     def observe_reload(self, ok: bool) -> None:
         self.reloads.inc("success" if ok else "failure")

@@ -7,6 +7,24 @@ only place that decides which prompt text an event may carry.
 
 Masking runs on RE2 (linear time on any input) and masks before it truncates, so a secret cut by the
 preview's end can never leave a readable prefix behind.
+
+The logged preview (``log_preview``) is stricter than the masks alone, because a log must not hold a
+prompt, nor a secret written as prose ("my password is hunter2", "admin / CorrectHorseBattery"):
+
+- it keeps at most half the prompt's words (and at most ``PREVIEW_WORDS``), so no prompt, however
+  short, is its own preview;
+- a sentence that names a credential (password, passphrase, PIN, secret, token, login, ...) is
+  replaced whole, and so are the sentences just before and after it;
+- a word is kept only if it looks like a plain word (letters, an apostrophe or hyphen, no digit,
+  no capital after its first letter, at most 16 letters); anything else (``hunter2``, an AWS secret
+  with ``/``, ``CorrectHorseBatteryStaple``, a PIN) becomes ``[…]``, as do the words on either side
+  of a lone ``/`` (``user / password``).
+
+What it cannot tell from prose is a password that is one plain lowercase word with no credential
+word in or next to its sentence; such a word can appear only within the first half of the prompt.
+
+The prompt is read by the engine's own conversation reader (``engine/conversation.py``), so what is
+logged is what was routed.
 """
 
 from __future__ import annotations
@@ -14,9 +32,12 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from typing import Any
 
 import re2
+
+from hrouter.engine.conversation import IMAGE_PART_TYPES, TEXT_PART_TYPES, extract
 
 CAPTURE_OFF = "off"
 CAPTURE_REDACTED = "redacted_preview"
@@ -24,6 +45,18 @@ CAPTURE_FULL = "full"
 CAPTURE_MODES = (CAPTURE_OFF, CAPTURE_REDACTED, CAPTURE_FULL)
 ENV_LOG_PROMPTS = "HROUTER_LOG_PROMPTS"
 PREVIEW_CHARS = 120
+PREVIEW_WORDS = 12
+#: The preview reads at most this much of the prompt: enough for PREVIEW_WORDS words and the
+#: sentences around them, and a 1 MB prompt costs no more than a short one.
+_PREVIEW_SCAN = 4096
+_CREDENTIAL = re.compile(
+    r"(?i)(?<![a-z])(?:pass(?:word|phrase|code|wd)s?|pwd|pins?|secrets?|credentials?|log-?ins?|sign-?ins?|"
+    r"user ?names?|api[ _-]?keys?|access[ _-]?keys?|secret[ _-]?keys?|private[ _-]?keys?|tokens?|otp|2fa|mfa|"
+    r"ssn|cvv|passport|iban|account (?:number|no))(?![a-z])"
+)
+_SENTENCE_END = re.compile(r"((?<=[.!?;:\n])\s+|\n+|,\s+)")
+_PLAIN_WORD = re.compile(r"^[(\"'“‘«]*([^\W\d_][^\W\d_]{0,15}(?:['’-][^\W\d_]{1,15})*)[)\"'”’».,;:!?]*$")
+_MARKER = "[…]"
 
 # Order matters: whole structures (PEM blocks, URLs, key=value pairs) are masked before the
 # generic token and digit rules could mask only part of them and leave the rest readable.
@@ -62,8 +95,12 @@ _MASKS: tuple[tuple[Any, str], ...] = tuple(
 )
 
 def capture_mode(configured: str | None = CAPTURE_REDACTED, environ: Any = None) -> str:
-    """The effective mode: the env switch wins, and an unknown value falls back to the default."""
+    """The effective mode: the env switch turns a preview into full capture, never an explicit
+    ``off`` (whoever wrote ``off`` meant no prompt on disk); an unknown value falls back to the
+    default."""
     env = os.environ if environ is None else environ
+    if configured == CAPTURE_OFF:
+        return CAPTURE_OFF
     if str(env.get(ENV_LOG_PROMPTS, "")).strip().lower() in {"1", "true", "yes", "on"}:
         return CAPTURE_FULL
     if configured in CAPTURE_MODES:
@@ -92,24 +129,39 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _mask_credential_sentences(text: str) -> str:
+    parts = _SENTENCE_END.split(text)  # sentence, separator, sentence, ...
+    named = {i for i in range(0, len(parts), 2) if _CREDENTIAL.search(parts[i])}
+    hidden = {j for i in named for j in (i - 2, i, i + 2)}
+    return "".join(_MARKER if i in hidden else part for i, part in enumerate(parts))
+
+
+def _plain(token: str) -> bool:
+    match = _PLAIN_WORD.match(token)
+    return bool(match) and not any(c.isupper() for c in match.group(1)[1:])
+
+
+def log_preview(text: str) -> str:
+    """What the event log keeps of a prompt's text in the preview modes (see the module doc)."""
+    tokens = redact(_mask_credential_sentences(text[:_PREVIEW_SCAN])).split()
+    words = len(text.split(None, 2 * PREVIEW_WORDS))  # of the prompt itself, capped: cheap on 1 MB
+    keep = min(PREVIEW_WORDS, words // 2)
+    out: list[str] = []
+    for i, token in enumerate(tokens[:keep]):
+        beside_slash = "/" in (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "")
+        shown = token if (token.startswith("[") and token.endswith("]")) or (_plain(token) and not beside_slash) else _MARKER
+        if not (shown == _MARKER and out and out[-1] == _MARKER):
+            out.append(shown)
+    flat = " ".join(out)
+    if len(flat) > PREVIEW_CHARS - 2:
+        flat = flat[: PREVIEW_CHARS - 2].rsplit(" ", 1)[0]
+    return (flat + " …").strip()
+
+
 def latest_user_text(prompt: Any) -> str:
-    """The text the router measures: the prompt itself, or the latest user message's text parts."""
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, (list, tuple)):
-        for message in reversed(prompt):
-            if isinstance(message, dict) and message.get("role") == "user":
-                return _content_text(message.get("content"))
-    return ""
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
-        return "\n".join(t for t in parts if isinstance(t, str))
-    return ""
+    """The text the router measures: the prompt itself, or the latest user message's text,
+    read by the engine's conversation reader."""
+    return extract(prompt, 0).message
 
 
 def replayable_input(prompt: Any) -> Any:
@@ -136,11 +188,15 @@ def replayable_input(prompt: Any) -> Any:
 
 
 def _strip_part(part: dict[str, Any]) -> dict[str, Any]:
+    """A content part as replay needs it: text parts of every type the engine reads as text,
+    image parts without their bytes (the router routes on their presence)."""
     kind = part.get("type")
-    if kind == "text":
-        return {"type": "text", "text": part.get("text", "")}
+    if kind in TEXT_PART_TYPES:
+        return {"type": kind, "text": part.get("text", "")}
     if kind == "image_url":
         return {"type": "image_url", "image_url": {"url": "omitted:"}}
+    if kind in IMAGE_PART_TYPES:
+        return {"type": kind}
     return {"type": kind}
 
 
@@ -157,8 +213,8 @@ def prompt_fields(prompt: Any, mode: str) -> dict[str, Any]:
         "estimated_tokens": estimated_tokens(text),
     }
     if mode == CAPTURE_REDACTED:
-        fields["prompt_preview"] = preview(text)
+        fields["prompt_preview"] = log_preview(text)
     elif mode == CAPTURE_FULL:
-        fields["prompt_preview"] = preview(text)
+        fields["prompt_preview"] = log_preview(text)
         fields["prompt"] = replayable_input(prompt)
     return fields

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import time
 from importlib import resources
@@ -13,6 +14,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 log = logging.getLogger("hrouter.proxy")
+_LOCATION = re.compile(r"[\w./~+-]+\.(?:rules|ya?ml|json):\d+(?::\d+)?")
+
+
+def public_error(exc: BaseException) -> str:
+    """What /health may say about a failed reload: the error's type and where, never its text
+    (a compiler or YAML message can quote the file, and a file can hold anything)."""
+    places = list(dict.fromkeys(_LOCATION.findall(str(exc))))
+    where = f" at {', '.join(places[:5])}{' and more' if len(places) > 5 else ''}" if places else ""
+    summary = getattr(exc, "summary", None)  # "<rules>: N expect lines fail" (paths and a count only)
+    return f"{type(exc).__name__}{': ' + summary if summary else ''}{where}; the proxy log has the details"
 
 
 def packaged_path(package: str, name: str | None = None) -> Path | None:
@@ -81,8 +92,9 @@ class RouterHolder:
                 # Compiling rules is CPU work: off the loop, so requests keep flowing meanwhile.
                 new = await asyncio.to_thread(self._build)
             except Exception as exc:  # any failure keeps the old router serving
-                self.last_error = f"{type(exc).__name__}: {exc}".strip()
-                log.error("reload (%s) failed, still serving the previous rules: %s", why, self.last_error)
+                self.last_error = public_error(exc)
+                log.error("reload (%s) failed, still serving the previous rules: %s: %s", why,
+                          type(exc).__name__, exc)
                 self._on_reload(False)
                 return False
             self.router = new

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from hrouter.server.slow_clients import PROTOCOL
+
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -30,6 +32,7 @@ class ThreadedServer:
         self.sock = bind_socket(host, port)
         self.host, self.port = self.sock.getsockname()[:2]
         options.setdefault("access_log", False)
+        options.setdefault("http", PROTOCOL)  # header read timeout (slow_clients.py)
         config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, **options)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"uvicorn-{self.port}", daemon=True)

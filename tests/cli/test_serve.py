@@ -243,7 +243,8 @@ def test_sighup_to_rules_whose_expects_fail_keeps_the_old_router(tmp_path, model
         while not (health := httpx.get(f"{url}/health", timeout=2).json())["rules"]["reload_error"]:
             assert time.monotonic() < deadline, "SIGHUP did not report the refused rules"
             time.sleep(0.2)
-        assert re.search(rf"safety\.rules:\d+: expect '{RISKY}' -> confirmation, got ", health["rules"]["reload_error"])
+        assert re.search(r"safety\.rules:\d+", health["rules"]["reload_error"])
+        assert RISKY not in health["rules"]["reload_error"]  # /health says where, the log says what
         assert health["status"] == "degraded"
         assert health["rules"]["generation"] == 0
         assert health["rules"]["artifact_hash"] == before["rules"]["artifact_hash"]

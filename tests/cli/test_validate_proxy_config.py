@@ -34,7 +34,7 @@ def test_errors_have_key_paths_and_exit_1(tmp_path, capsys):
     bad = {**GOOD, "engine_backends": {"fast_local": "nope"}, "extra": True}
     assert main(["validate-proxy-config", "--config", write(tmp_path, bad)]) == 1
     err = capsys.readouterr().err
-    assert "$: extra fields found (extra)" in err
+    assert "$: unknown key: extra" in err
     assert "Traceback" not in err
 
 
@@ -62,3 +62,17 @@ def test_embedded_default_is_valid(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("HROUTER_HOME", str(tmp_path))  # nothing there: the embedded config is used
     assert main(["validate-proxy-config"]) == 0
     assert "<embedded routing_proxy.yaml>" in capsys.readouterr().out
+
+
+def test_what_serve_would_fail_on_is_caught_here(tmp_path, capsys):
+    """A non-ASCII backend header passed validation and crashed `serve` after "listening";
+    rules the engine cannot run failed only at start. Both are errors here now (issue 14)."""
+    bad = {**GOOD, "backends": {**GOOD["backends"], "fast": {**GOOD["backends"]["fast"], "headers": {"X-Team": "équipe"}}}}
+    assert main(["validate-proxy-config", "--config", write(tmp_path, bad)]) == 1
+    assert "$.backends.fast.headers.X-Team: the value must be printable ASCII" in capsys.readouterr().err
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "main.rules").write_text("targets simple, confirmation\nfeature big = words(" + "a" * 100_000
+                                      + ")\nroute r: big -> simple\ndefault -> simple\n")
+    assert main(["validate-proxy-config", "--config", write(tmp_path, {**GOOD, "rules": str(rules)})]) == 1
+    assert "main.rules:2:15: the pattern of 'big' is too large for the engine" in capsys.readouterr().err

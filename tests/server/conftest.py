@@ -77,6 +77,14 @@ def proxy(standins):
         yield server
 
 
+@pytest.fixture(scope="module")
+def keyed_proxy(standins):
+    """A proxy that wants `Authorization: Bearer s3cret-key`."""
+    data = proxy_data({n: u for n, (u, _) in standins.items()}, api_key="s3cret-key")
+    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+        yield server
+
+
 @pytest.fixture
 def client(proxy, behaviours):
     with httpx.Client(base_url=proxy.url, timeout=10) as c:

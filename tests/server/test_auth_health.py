@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
 from .conftest import proxy_data
-
-
-@pytest.fixture(scope="module")
-def keyed_proxy(standins):
-    data = proxy_data({n: u for n, (u, _) in standins.items()}, api_key="s3cret-key")
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
-        yield server
 
 
 def test_missing_or_wrong_key_is_401(keyed_proxy):

@@ -83,14 +83,18 @@ def test_privacy_of_each_capture_mode(tmp_path, mode, monkeypatch):
         assert "prompt_preview" not in row and "prompt" not in row
     else:
         assert "prompt" not in row
-        assert row["prompt_preview"].startswith("Please rotate the key [KEY]")
+        # the sentence naming credentials is hidden whole; at most half the words are kept
+        assert row["prompt_preview"].startswith("[…] covering timeline, impact")
 
 
 def test_env_switch_turns_on_full_capture(tmp_path, monkeypatch):
     monkeypatch.setenv("HROUTER_LOG_PROMPTS", "1")
-    sink = EventSink(tmp_path / "e.jsonl", prompt_capture="off")
+    sink = EventSink(tmp_path / "e.jsonl", prompt_capture="redacted_preview")
     assert sink.capture == "full"
     sink.close()
+    off = EventSink(tmp_path / "e.jsonl", prompt_capture="off")
+    assert off.capture == "off"  # an explicit off stays off (issue 14)
+    off.close()
 
 
 def test_rotation_keeps_n_backups_and_whole_lines(tmp_path):

@@ -76,7 +76,8 @@ def test_a_secret_cut_by_the_preview_end_leaves_no_prefix():
         ("redacted_preview", {}, CAPTURE_REDACTED),
         (None, {}, CAPTURE_REDACTED),
         ("bogus", {}, CAPTURE_REDACTED),
-        ("off", {"HROUTER_LOG_PROMPTS": "1"}, CAPTURE_FULL),
+        ("off", {"HROUTER_LOG_PROMPTS": "1"}, CAPTURE_OFF),  # an explicit off stays off (issue 14)
+        ("redacted_preview", {"HROUTER_LOG_PROMPTS": "1"}, CAPTURE_FULL),
         ("off", {"HROUTER_LOG_PROMPTS": "0"}, CAPTURE_OFF),
     ],
 )

@@ -57,7 +57,9 @@ def test_watch_reloads_a_good_edit_and_survives_a_broken_one(standins, behaviour
         # broken edit: the old router keeps serving, /health says why
         main.write_text(original + "\nroute broken: nonexistent_feature -> coding \"oops\"\n")
         health = wait_for(lambda: (h := c.get("/health").json())["rules"]["reload_error"] and h)
-        assert "nonexistent_feature" in health["rules"]["reload_error"]
+        # where, not what: /health never quotes a rules file (the log has the message)
+        assert re.search(r"main\.rules:\d+", health["rules"]["reload_error"])
+        assert "nonexistent_feature" not in health["rules"]["reload_error"]
         assert health["status"] == "degraded"
         assert health["rules"]["artifact_hash"] == second["rules"]["artifact_hash"]
         assert route_of(c, "tell me about the weather") == (200, "reasoning_local")
@@ -90,7 +92,7 @@ def test_watch_keeps_the_old_router_when_an_edit_breaks_an_expect(standins, beha
         health = wait_for(lambda: (h := c.get("/health").json())["rules"]["reload_error"] and h, timeout=30)
         error = health["rules"]["reload_error"]
         assert error.startswith(f"ExpectsFailed: {rules}: ") and "expect lines fail" in error
-        assert re.search(r"safety\.rules:\d+: expect 'drop the production database' -> confirmation, got ", error)
+        assert re.search(r"safety\.rules:\d+", error) and "drop the production" not in error
         assert health["status"] == "degraded"
         assert health["rules"]["generation"] == first["generation"]
         assert health["rules"]["artifact_hash"] == first["artifact_hash"]
