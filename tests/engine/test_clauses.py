@@ -86,3 +86,11 @@ def test_a_line_ending_in_a_colon_inside_material_is_material():
 def test_steps_start_at_coordinators_in_other_languages_too():
     assert "lösche die alten Exporte" in clauses("Prüfe das Changelog und dann lösche die alten Exporte")
     assert "удали старые бэкапы" in clauses("Проверь логи, а потом удали старые бэкапы")
+
+
+def test_steps_are_bounded_so_many_commas_cost_their_length_not_its_square():
+    sentence = "delete the db, " * 2000
+    found = clauses(sentence)
+    assert found[0] == sentence.strip()  # the whole sentence is still judged once
+    assert all(len(c) <= 400 for c in found[1:])
+    assert sum(map(len, found)) < 30 * len(sentence)
