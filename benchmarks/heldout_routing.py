@@ -1,6 +1,6 @@
 """Routing accuracy of the default rules on the issue-10 held-out batches (tests/data/heldout10).
 
-    python -m benchmarks.heldout_routing [-v] [--messages] [FILE ...]
+    python -m benchmarks.heldout_routing [-v] [--messages] [--rules DIR] [FILE ...]
 
 Per file and per expected engine: how many rows route to the labelled engine; then the totals.
 A single-prompt row is routed as its prompt (an image attachment as the `image` hint); a
@@ -50,8 +50,12 @@ def score(router: ModelRouter, rows: list[dict], messages_only: bool = False):
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
     messages_only = "--messages" in argv
+    rules = None
+    if "--rules" in argv:
+        at = argv.index("--rules")
+        rules, argv = argv[at + 1], argv[:at] + argv[at + 2:]
     files = [a for a in argv if not a.startswith("-")] or sorted(str(p) for p in DATA.glob("*.jsonl"))
-    router = ModelRouter.from_config()
+    router = ModelRouter.from_config(rules=rules)
     total = [0, 0]
     for name in files:
         rows = [json.loads(line) for line in open(name, encoding="utf-8") if line.strip()]

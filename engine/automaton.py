@@ -102,7 +102,7 @@ class Automaton:
         self._set = self._build_set(artifact, internal)  # .Match(bytes) -> pattern indexes
         self._filter = None  # built on the first long, varied text (see long_match)
         n = len(artifact.patterns)
-        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history")}
+        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history", "system")}
         for j in range(len(internal)):
             masks["message"][n + j] = 1 << (self._shift + j)
         feature_patterns: dict[str, list[int]] = {}
@@ -119,9 +119,11 @@ class Automaton:
         self.message_masks = tuple(masks["message"])
         self.assistant_masks = tuple(masks["assistant"])
         self.history_masks = tuple(masks["history"])
+        self.system_masks = tuple(masks["system"])
         self._message_mask_of = self.message_masks.__getitem__
         self.scans_assistant = any(self.assistant_masks)
         self.scans_history = any(self.history_masks)
+        self.scans_system = any(self.system_masks)
 
     @staticmethod
     def _numeric_atoms(artifact: Artifact):
