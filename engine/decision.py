@@ -54,6 +54,8 @@ class Decider:
                                if a.kind == "request" and a.field == "previous"}
         from hrouter.engine.request import previous_refs
 
+        self._previous: BoundedTable[Outcome] = BoundedTable(table_size)
+
         self._inheriting = {rule: sum(self.automaton.bit[n] for n in refs)
                             for rule, refs in previous_refs(artifact).items()}
 
@@ -128,8 +130,15 @@ class Decider:
         None when there is none, the rules never ask, or the lookback is used up."""
         if not self._previous_bits or conv.earlier is None or depth >= self.lookback:
             return None
-        earlier = self.conversation(conv.earlier)
-        return self.outcome(self.conversation_bits(earlier, depth + 1))
+        # An agent re-sends the whole conversation with every turn: the earlier turns are
+        # routed once, memoised on their raw content (far cheaper than scanning and splitting
+        # them into clauses again).
+        key = (depth, _request_key(conv.earlier))
+        found = self._previous.get(key)
+        if found is None:
+            earlier = self.conversation(conv.earlier)
+            found = self._previous.put(key, self.outcome(self.conversation_bits(earlier, depth + 1)))
+        return found
 
     def inherited(self, outcome: Outcome) -> str | None:
         """The target the winning rule inherited from the previous user turn, if it read one."""
@@ -248,6 +257,18 @@ class Decider:
             chain.append(PreviousTurn(turn, found.target, found.rule_id, found.rule_loc, self.inherited(found)))
             conv, depth = self.conversation(earlier), depth + 1
         return tuple(chain)
+
+
+def _request_key(request: object) -> tuple:
+    """A memo key for a message list or request body: every message's role, content and tool
+    calls, and the body's other fields, as text."""
+    body = request if isinstance(request, Mapping) else None
+    messages = body.get("messages") if body is not None else request
+    key = tuple((m.get("role"), str(m.get("content")), str(m.get("tool_calls"))) if isinstance(m, Mapping) else str(m)
+                for m in messages)
+    if body is None:
+        return key
+    return key + tuple(sorted((k, str(v)) for k, v in body.items() if k != "messages"))
 
 
 def _judged_texts(message: str, extra: tuple[str, ...]):
