@@ -145,3 +145,18 @@ def test_malformed_fields_set_nothing(body):
 def test_a_body_without_a_message_list_fails_closed(router):
     for body in ({"messages": "hello"}, {"model": "hrouter"}, {"messages": None}):
         assert router.route_fast(body) == "human_confirm"
+
+
+def test_the_previous_turn_is_routed_once_per_distinct_request(router):
+    decider = router.decider
+    before = len(decider._previous)
+    turns = ("what's the price of an ounce of gold today, search the web", "About $2,410.", "what about in euros?",
+             "About 2,230 euros.", "and in yen?")
+    messages = chat(*turns)
+    assert router.route_fast(messages) == "web_research"
+    grown = len(decider._previous)
+    assert grown == before + 2  # turn 2 from turn 1, turn 3 from turn 2
+    assert router.route_fast(chat(*turns)) == "web_research" and len(decider._previous) == grown
+    # the same messages in a body with other fields are another request
+    assert router.route_fast({"messages": messages, "model": "hrouter-fast"}) == "web_research"
+    assert len(decider._previous) == grown + 2
