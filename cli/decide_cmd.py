@@ -53,6 +53,27 @@ def read_prompt(prompt: str) -> str:
     return data.decode("utf-8", errors="replace").rstrip("\n")
 
 
+def add_conversation_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--conversation", action="store_true",
+                        help="PROMPT is a JSON file ('-': standard input) holding a chat message list or a whole "
+                             "chat-completions request body (messages, tools, tool_choice, model, ...)")
+
+
+def read_conversation(source: str) -> object:
+    """A message list or request body from a JSON file; ValueError says what is wrong."""
+    import json
+    from pathlib import Path
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the conversation {source!r}: {exc}") from None
+    if not isinstance(data, (list, dict)):
+        raise ValueError(f"the conversation {source!r} is neither a message list nor a request body")
+    return data
+
+
 def load_router(args: argparse.Namespace, command: str):
     """The router, or None after printing one clear line to stderr."""
     from hrouter.engine.router import ModelRouter, RouterConfigError
@@ -69,6 +90,12 @@ def prepare(args: argparse.Namespace, command: str):
     router = load_router(args, command)
     if router is None:
         return None
+    if getattr(args, "conversation", False):
+        try:
+            return router, read_conversation(args.prompt), hints_from(args)
+        except ValueError as exc:
+            print(f"hrouter {command}: {exc}", file=sys.stderr)
+            return None
     return router, read_prompt(args.prompt), hints_from(args)
 
 
@@ -76,6 +103,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("prompt", metavar="PROMPT", help="the prompt to route ('-' reads standard input)")
     parser.add_argument("--json", action="store_true", help="print the full receipt as JSON")
     parser.add_argument("--explain", action="store_true", help="also show the patterns, features and score terms")
+    add_conversation_arg(parser)
     parser.add_argument("--log", nargs="?", const="", metavar="FILE",
                         help="append a routing event (JSON line) to FILE (default: $HROUTER_HOME/logs/routing-events.jsonl)")
     parser.add_argument("--prompt-capture", choices=("off", "redacted_preview", "full"), default="redacted_preview",
@@ -124,6 +152,7 @@ def render_decision(d) -> str:
         f"flags:        {', '.join(flags) or '-'}",
         f"fallback:     {d.fallback_engine or '-'}{' (fallback used)' if d.fallback_used else ''}",
         f"fired rules:  {', '.join(f'{r.rule} ({r.loc})' for r in d.fired_rules) or '-'}",
+        *([f"inherited:    {d.inherited_from}"] if d.inherited_from else []),
         "reasons:",
         *(f"  - {r}" for r in d.reasons),
     ]
@@ -149,6 +178,9 @@ def explanation_dict(router, prompt, hints) -> dict:
         "rules_held": [{"rule": r, "loc": loc} for r, loc in ex.outcome.matched_rules],
         "overridden": [{"rule": r, "loc": loc} for r, loc in ex.overridden],
         "decided_by": {"rule": ex.outcome.rule_id, "loc": ex.outcome.rule_loc, "target": ex.outcome.target},
+        "previous_turns": [{"turn": p.turn, "target": p.target, "rule": p.rule, "loc": p.loc, "inherited": p.inherited}
+                           for p in ex.previous],
+        "inherited_from": ex.inherited_from,
     }
 
 
@@ -169,6 +201,14 @@ def render_explanation(router, prompt, hints) -> str:
     if data["overridden"]:
         lines.append("safety rules turned off by a catalog switch:")
         lines += [f"  {r['rule']}  ({r['loc']})" for r in data["overridden"]]
+    if data["previous_turns"]:
+        lines.append("earlier user turns, as routing saw them:")
+        for p in data["previous_turns"]:
+            via = f", itself inherited {p['inherited']}" if p["inherited"] else ""
+            lines.append(f"  turn {p['turn']}: {p['target']} by {p['rule']} ({p['loc']}){via}")
     d = data["decided_by"]
     lines.append(f"decided by:     {d['rule']} ({d['loc']}) -> {d['target']}")
+    if data["inherited_from"]:
+        turn = data["previous_turns"][0]["turn"] if data["previous_turns"] else "?"
+        lines.append(f"inherited:      {data['inherited_from']} from the previous user turn (turn {turn})")
     return "\n".join(lines)

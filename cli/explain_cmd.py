@@ -7,10 +7,11 @@ import json
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    from hrouter.cli.decide_cmd import add_hint_args, add_source_args
+    from hrouter.cli.decide_cmd import add_conversation_arg, add_hint_args, add_source_args
 
     parser.add_argument("prompt", metavar="PROMPT", help="the prompt to explain ('-' reads standard input)")
     parser.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    add_conversation_arg(parser)
     add_source_args(parser)
     add_hint_args(parser, full=False)
     parser.set_defaults(run=run)

@@ -18,10 +18,12 @@ from hrouter.compiler.lower_patterns import MAX_DISTANCE
 from hrouter.compiler.reachability import unreachable_rules
 from hrouter.compiler.symbols import ATTACHMENTS, FLAG_NAMES, MEASURES, OPTIONS, SCOPES, Symbols, conditions, walk
 from hrouter.engine.artifact import BUILTIN_ATOMS, OVERRIDE_SWITCHES, SCORE_NAMES
+from hrouter.engine.request import FIELDS, MEASURE_FIELDS
 
 Check = Callable[[Symbols], list[Diagnostic]]
 
-RESERVED = set(BUILTIN_ATOMS) | set(MEASURES) | set(SCORE_NAMES) | set(SCOPES) | {"true", "not", "and", "or"}
+RESERVED = (set(BUILTIN_ATOMS) | set(MEASURES) | set(SCORE_NAMES) | set(SCOPES) | set(FIELDS) | set(MEASURE_FIELDS)
+            | {"true", "not", "and", "or"})
 
 
 def _hint(name: str, candidates) -> str:
@@ -72,10 +74,32 @@ def check_options(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
+def _check_request_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
+    """`FIELD.VALUE` on a request field: the value must be one the field can take, so a test
+    that could never hold where the rule runs is an error, not a silent false."""
+    values = FIELDS[ref.scope]
+    if values == "targets":
+        values = tuple(sym.targets)
+        if sym.lookback == 0:
+            out.append(sym.load.diag("bad-field", f"'{ref.scope}.{ref.name}' never holds with `set lookback = 0`: no earlier turn is routed", ref.pos))
+            return
+    if values is not None and ref.name not in values:
+        what = "targets" if FIELDS[ref.scope] == "targets" else "values"
+        out.append(sym.load.diag(
+            "bad-field",
+            f"'{ref.scope}.{ref.name}' cannot hold: {ref.scope} takes {', '.join(values)}{_hint(ref.name, values)} ({what})",
+            ref.pos,
+        ))
+
+
 def _check_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
     name = ref.name
+    if ref.scope in FIELDS:
+        _check_request_ref(sym, ref, out)
+        return
     if ref.scope is not None and ref.scope not in SCOPES:
-        out.append(sym.load.diag("unknown-scope", f"unknown scope '{ref.scope}'; scopes: {', '.join(SCOPES)}", ref.pos))
+        known = (*SCOPES, *FIELDS)
+        out.append(sym.load.diag("unknown-scope", f"unknown scope or request field '{ref.scope}'{_hint(ref.scope, known)}; scopes: {', '.join(SCOPES)}; request fields: {', '.join(FIELDS)}", ref.pos))
         return
     if name in BUILTIN_ATOMS:
         if ref.scope is not None:
@@ -110,7 +134,7 @@ def check_names(sym: Symbols) -> list[Diagnostic]:
             if isinstance(node, ast.Ref):
                 _check_ref(sym, node, out)
             elif isinstance(node, ast.Compare):
-                if node.name in MEASURES:
+                if node.name in MEASURES or node.name in MEASURE_FIELDS:
                     continue
                 if node.name in SCORE_NAMES:
                     if context in ("feature", "score"):
@@ -121,7 +145,7 @@ def check_names(sym: Symbols) -> list[Diagnostic]:
                     continue
                 out.append(sym.load.diag(
                     "unknown-score",
-                    f"'{node.name}' cannot be compared: scores are {', '.join(SCORE_NAMES)}; measures are {', '.join(MEASURES)}{_hint(node.name, list(SCORE_NAMES) + list(MEASURES))}",
+                    f"'{node.name}' cannot be compared: scores are {', '.join(SCORE_NAMES)}; measures are {', '.join((*MEASURES, *MEASURE_FIELDS))}{_hint(node.name, [*SCORE_NAMES, *MEASURES, *MEASURE_FIELDS])}",
                     node.pos,
                 ))
     for f in sym.features.values():
@@ -322,7 +346,7 @@ def check_unused(sym: Symbols) -> list[Diagnostic]:
     """Warnings, not errors: a feature nothing uses is often a typo elsewhere or a leftover."""
     used: set[str] = set()
     for _ctx, expr in conditions(sym):
-        used.update(n.name for n in walk(expr) if isinstance(n, ast.Ref))
+        used.update(n.name for n in walk(expr) if isinstance(n, ast.Ref) and n.scope not in FIELDS)
     for f in sym.features.values():
         b = f.body
         operands = [b.a, b.b] if isinstance(b, ast.Near) else [b.a] if isinstance(b, ast.NextNot) else []

@@ -10,8 +10,9 @@ from __future__ import annotations
 from hrouter.compiler import ast
 from hrouter.compiler.symbols import MEASURES, Symbols, conditions, walk
 from hrouter.engine.artifact import BUILTIN_ATOMS, Atom, Derived, Expect, Flag, Location, Rule, Score, ScoreTerm, Turn
+from hrouter.engine.request import FIELDS, MEASURE_FIELDS
 
-_SCOPE_ORDER = ("assistant", "history")
+_SCOPE_ORDER = ("assistant", "history", "system")
 
 
 def loc(pos: ast.Pos) -> Location:
@@ -27,6 +28,7 @@ class ProgramLowering:
     def __init__(self, sym: Symbols):
         self.sym = sym
         self.inline_measures: dict[str, ast.Compare] = {}
+        self.request_atoms: dict[str, Atom] = {}  # request fields and measures, by atom name
 
     # ---- conditions ---------------------------------------------------------------------------
     def expr(self, node) -> list:
@@ -39,12 +41,20 @@ class ProgramLowering:
         if isinstance(node, ast.Not):
             return ["not", self.expr(node.item)]
         if isinstance(node, ast.Compare):
+            if node.name in MEASURE_FIELDS:
+                name = measure_atom_name(node.name, node.op, node.value)
+                self.request_atoms.setdefault(name, Atom(name, "request", loc(node.pos), field=node.name, op=node.op, value=node.value))
+                return ["ref", name]
             if node.name in MEASURES:
                 name = measure_atom_name(node.name, node.op, node.value)
                 self.inline_measures.setdefault(name, node)
                 return ["ref", name]
             return ["cmp", node.name, node.op, node.value]
         if isinstance(node, ast.Ref):
+            if node.scope in FIELDS:
+                name = f"{node.scope}.{node.name}"
+                self.request_atoms.setdefault(name, Atom(name, "request", loc(node.pos), field=node.scope, key=node.name))
+                return ["ref", name]
             if node.scope == "context":
                 return ["or", ["ref", f"assistant.{node.name}"], ["ref", f"history.{node.name}"]]
             if node.scope is not None:
@@ -58,7 +68,7 @@ class ProgramLowering:
         for _ctx, e in conditions(self.sym):
             for node in walk(e):
                 if isinstance(node, ast.Ref) and node.scope is not None:
-                    scopes = _SCOPE_ORDER if node.scope == "context" else (node.scope,)
+                    scopes = ("assistant", "history") if node.scope == "context" else (node.scope,)
                     uses.update((node.name, s) for s in scopes)
         return uses
 
@@ -99,6 +109,7 @@ class ProgramLowering:
         for name, node in sorted(self.inline_measures.items()):
             out.append(Atom(name, "numeric", loc(node.pos), measure=MEASURES[node.name], op=node.op, value=node.value))
         out.extend(Atom(b, "builtin") for b in BUILTIN_ATOMS)
+        out.extend(atom for _, atom in sorted(self.request_atoms.items()))
         return out
 
     def scores(self) -> list[Score]:

@@ -36,6 +36,8 @@ def _leaf(sym: Symbols, node) -> tuple | None:
             return ("num", body.name, body.op, body.value)
         if sym.is_lexical(node.name):
             return ("lex", node.name, node.scope or "message")
+        if node.scope is not None:  # a request field: previous.research, tool.web_search
+            return ("request", node.scope, node.name)
         return ("builtin", node.name)
     return None
 

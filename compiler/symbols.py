@@ -13,7 +13,7 @@ from hrouter.compiler.loader import LoadResult
 
 DEFAULT_LOOKBACK = 4
 MEASURES = {"chars": "chars", "tokens": "tokens", "word_count": "words"}  # rules name -> artifact measure
-SCOPES = ("assistant", "history", "context")
+SCOPES = ("assistant", "history", "context", "system")
 FLAG_NAMES = (
     "requires_tools",
     "requires_freshness",

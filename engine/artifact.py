@@ -17,7 +17,8 @@ Expressions (``Expr``) are nested JSON lists, evaluated by ``engine.program``:
 Atoms are the bits of the key the decision table is indexed by; their position in
 ``Artifact.atoms`` is their bit number. Lexical atoms are set by the RE2 pass (one atom per
 lexical feature and scope), numeric atoms by prompt measures, builtin atoms by the request
-(attachments, hints, conversation shape).
+(attachments, hints, conversation shape), request atoms by a field of the request body or the
+route the previous user turn takes (``engine/request.py``).
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 Expr = list[Any]
 
-Scope = Literal["message", "assistant", "history"]
-AtomKind = Literal["lexical", "numeric", "builtin"]
+Scope = Literal["message", "assistant", "history", "system"]
+AtomKind = Literal["lexical", "numeric", "builtin", "request"]
 Measure = Literal["chars", "tokens", "words"]
 RuleKind = Literal["safety", "route", "default"]
 
@@ -44,6 +45,13 @@ BUILTIN_ATOMS = (
     "history_image",  # an image part in an earlier user turn within the lookback
     "has_context",  # an assistant reply precedes the latest user message
     "latency_sensitive",  # the latency_sensitive hint
+    # The request's shape and the assistant's last turn (engine/conversation.py reads them).
+    "has_tools",  # the request offers the model at least one tool
+    "context_image",  # an image part anywhere in the conversation, any role, any turn
+    "assistant_code",  # the assistant's last reply holds a fenced code block
+    "assistant_image",  # the assistant's last turn produced an image (an image part or ![..](..))
+    "assistant_question",  # the assistant's last reply ends by asking a question
+    "assistant_tool_call",  # the assistant's last turn called a tool
 )
 
 #: The only switches that may let a prompt past a safety rule.
@@ -132,7 +140,11 @@ class Atom:
     scope: Scope = "message"
     measure: Measure | None = None  # numeric only
     op: str | None = None  # numeric only: "<", "<=", ">", ">=", "==", "!="
-    value: int | None = None  # numeric only
+    value: int | None = None  # numeric only; request: the threshold of a measure field
+    # request only: the field ("previous", "tool", "tool_choice", "reasoning", "model",
+    # "context_tokens") and the value it is tested for (a target, a tool or model name, ...)
+    field: str | None = None
+    key: str | None = None
 
 
 @frozen

@@ -110,7 +110,7 @@ class Automaton:
         self._set = self._build_set(artifact, [artifact.patterns[i] for i in rest], internal)
         self._whole = None  # one set over every pattern, built on the first long text
         self._filter = None  # built on the first long, varied text (see long_match)
-        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history")}
+        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history", "system")}
         for j in range(len(internal)):
             masks["message"][n + j] = 1 << (self._shift + j)
         feature_patterns: dict[str, list[int]] = {}
@@ -127,9 +127,11 @@ class Automaton:
         self.message_masks = tuple(masks["message"])
         self.assistant_masks = tuple(masks["assistant"])
         self.history_masks = tuple(masks["history"])
+        self.system_masks = tuple(masks["system"])
         self._message_mask_of = self.message_masks.__getitem__
         self.scans_assistant = any(self.assistant_masks)
         self.scans_history = any(self.history_masks)
+        self.scans_system = any(self.system_masks)
 
     @staticmethod
     def _numeric_atoms(artifact: Artifact):

@@ -8,6 +8,12 @@ calls (function name and arguments), so an approval of a proposed ``delete_branc
 approval of a deletion.
 Malformed input never raises: whatever cannot be read counts as empty text, and an empty latest
 message fails closed through the ``empty_prompt`` builtin.
+
+A whole request body (a Mapping with ``messages``) is read the same way, and its other fields
+(tools, tool_choice, reasoning parameters, model) become its ``RequestShape``
+(engine/request.py). The conversation also keeps, for follow-up features, the shape of the
+assistant's last turn (``marks``) and the request up to the previous user turn (``earlier``),
+which the decider routes to learn the route a follow-up may inherit.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 
 from hrouter.engine.model import frozen
+from hrouter.engine.request import NO_REQUEST, RequestShape, read_shape
 
 _IMAGE_PART_TYPES = frozenset({"image_url", "input_image", "image"})
 _TEXT_PART_TYPES = frozenset({"text", "input_text"})
@@ -35,6 +42,15 @@ class Conversation:
     # tool messages, and the message's text parts joined without a separator when it has
     # several ("del" + "ete all files").
     safety_texts: tuple[str, ...] = ()
+    system: str = ""  # the system and developer messages' text, for the `system` scope
+    shape: RequestShape = NO_REQUEST  # the request body's fields other than its messages
+    # Builtin atoms the conversation's shape sets: has_tools, context_image and the
+    # assistant_* marks of the assistant's last turn (engine/artifact.py lists them).
+    marks: frozenset[str] = frozenset()
+    context_tokens: int = 0  # estimated tokens of every message, ceil(chars / 4)
+    # The request up to and including the previous user turn (a message list, or a body with
+    # its messages cut there); None when the latest user message is the first.
+    earlier: object = None
 
 
 EMPTY = Conversation(message="")
@@ -43,19 +59,25 @@ EMPTY = Conversation(message="")
 def extract(prompt: object, lookback: int) -> Conversation:
     if isinstance(prompt, str):
         return Conversation(message=prompt)
-    if isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
-        try:
-            return _from_messages(prompt, lookback)
-        except Exception:  # a hostile Sequence or Mapping subclass: fail closed, never raise
+    try:
+        if isinstance(prompt, Mapping):
+            messages = prompt.get("messages")
+            if isinstance(messages, Sequence) and not isinstance(messages, (str, bytes, bytearray)):
+                return _from_messages(messages, lookback, prompt)
             return EMPTY
+        if isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
+            return _from_messages(prompt, lookback)
+    except Exception:  # a hostile Sequence or Mapping subclass: fail closed, never raise
+        return EMPTY
     return EMPTY
 
 
 _INSTRUCTING_ROLES = frozenset({"system", "developer", "tool", "function"})
 
 
-def _from_messages(messages: Sequence[object], lookback: int) -> Conversation:
-    turns = [(m.get("role"), _content_of(m)) for m in messages if isinstance(m, Mapping)]
+def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | None = None) -> Conversation:
+    kept = [m for m in messages if isinstance(m, Mapping)]
+    turns = [(m.get("role"), _content_of(m)) for m in kept]
     latest = None
     for i in range(len(turns) - 1, -1, -1):
         if turns[i][0] == "user":
@@ -87,6 +109,14 @@ def _from_messages(messages: Sequence[object], lookback: int) -> Conversation:
     parts = _text_parts(turns[latest][1])
     if len(parts) > 1:
         safety_texts.append("".join(parts))
+    system = [_read_content(c)[0] for r, c in turns if r in ("system", "developer")]
+    if body is not None and body.get("system") is not None:  # Anthropic's top-level system
+        system.insert(0, _read_content(body.get("system"))[0])
+    previous = next((i for i in range(latest - 1, -1, -1) if turns[i][0] == "user"), None)
+    earlier = None
+    if previous is not None:
+        cut = kept[: previous + 1]
+        earlier = cut if body is None else {**body, "messages": cut}
     return Conversation(
         message=text,
         assistant=assistant,
@@ -95,7 +125,38 @@ def _from_messages(messages: Sequence[object], lookback: int) -> Conversation:
         history_image=history_image,
         has_context=has_context,
         safety_texts=tuple(safety_texts),
+        system="\n".join(t for t in system if t.strip()),
+        shape=read_shape(body) if body is not None else NO_REQUEST,
+        marks=_marks(kept, turns, latest, previous, assistant, body),
+        context_tokens=-(-sum(len(_read_content(c)[0]) for _, c in turns) // 4),
+        earlier=earlier,
     )
+
+
+def _marks(kept: list[Mapping], turns: list, latest: int, previous: int | None, assistant: str,
+           body: Mapping | None) -> frozenset[str]:
+    """The builtin atoms the conversation's shape sets. The assistant's last turn is every
+    assistant and tool message between the previous user turn and the latest one."""
+    marks = set()
+    tools = body.get("tools") if body is not None else None
+    if isinstance(tools, Sequence) and not isinstance(tools, (str, bytes)) and tools:
+        marks.add("has_tools")
+    if any(_read_content(m.get("content"))[1] for m in kept):
+        marks.add("context_image")
+    start = 0 if previous is None else previous + 1
+    for m, (role, content) in zip(kept[start:latest], turns[start:latest]):
+        if role == "assistant" and m.get("tool_calls"):
+            marks.add("assistant_tool_call")
+        if role in ("assistant", "tool") and _read_content(m.get("content"))[1]:
+            marks.add("assistant_image")
+    if "```" in assistant:
+        marks.add("assistant_code")
+    if "![" in assistant and "](" in assistant:
+        marks.add("assistant_image")
+    last_line = next((line for line in reversed(assistant.splitlines()) if line.strip()), "")
+    if last_line.rstrip().rstrip(")\"'*_").endswith("?"):
+        marks.add("assistant_question")
+    return frozenset(marks)
 
 
 def _content_of(message: Mapping) -> object:

@@ -13,7 +13,7 @@ from hrouter.engine.artifact import Artifact, Expect
 from hrouter.engine.automaton import Automaton
 from hrouter.engine.clauses import clauses
 from hrouter.engine.normalize import normalize
-from hrouter.engine.program import Outcome, Program
+from hrouter.engine.program import COMPARE, Outcome, Program
 from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
 
 if TYPE_CHECKING:  # imported where used: a string prompt needs neither
@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # imported where used: a string prompt needs neither
     from hrouter.engine.explanation import Explanation
 
 _ATTACHMENT_ATOMS = {"image": "attachment_image", "pdf": "attachment_pdf", "code": "attachment_code"}
+#: builtins a conversation's shape sets (Conversation.marks)
+_MARK_ATOMS = ("has_tools", "context_image", "assistant_code", "assistant_image", "assistant_question",
+               "assistant_tool_call")
 
 
 class Decider:
@@ -43,6 +46,18 @@ class Decider:
         names = dict(self.program.names)
         self._frame_bit = names.get(artifact.clause_frame, 0)
         self._whole_bit = names.get(artifact.clause_whole, 0)
+        self._mark_bits = {name: b[name] for name in _MARK_ATOMS}
+        self._request_atoms = tuple(
+            (self.automaton.bit[a.name], a.field, a.key, a.op, a.value) for a in artifact.atoms if a.kind == "request"
+        )
+        self._previous_bits = {a.key: self.automaton.bit[a.name] for a in artifact.atoms
+                               if a.kind == "request" and a.field == "previous"}
+        from hrouter.engine.request import previous_refs
+
+        self._previous: BoundedTable[Outcome] = BoundedTable(table_size)
+
+        self._inheriting = {rule: sum(self.automaton.bit[n] for n in refs)
+                            for rule, refs in previous_refs(artifact).items()}
 
     @classmethod
     def from_artifact(cls, artifact: Artifact, overrides: Mapping[str, bool] | None = None) -> "Decider":
@@ -62,19 +77,26 @@ class Decider:
             bits |= self._attachment_bits.get(kind, 0)
         return bits
 
-    def conversation_bits(self, conv: Conversation) -> int:
+    def conversation_bits(self, conv: Conversation, depth: int = 0) -> int:
         automaton = self.automaton
-        context = self.context_bits(conv)
+        context = self.context_bits(conv, depth)
         bits = automaton.message_bits(normalize(conv.message)) | context
         if self.clause_safety:
             bits |= self.clause_verdict(conv.message, context, conv.safety_texts)
         return bits
 
-    def context_bits(self, conv: Conversation) -> int:
-        """Bits of everything but the latest message's own text: scoped scans, attachments and
-        the conversation's shape. A clause is judged with these, as if it were the message."""
+    def context_bits(self, conv: Conversation, depth: int = 0) -> int:
+        """Bits of everything but the latest message's own text: scoped scans, attachments,
+        the conversation's and the request's shape, and the route of the previous user turn.
+        A clause is judged with these, as if it were the message."""
         automaton = self.automaton
         bits = 0
+        if conv.system and automaton.scans_system:
+            bits |= automaton.scan(normalize(conv.system), automaton.system_masks)
+        for mark in conv.marks:
+            bits |= self._mark_bits[mark]
+        if self._request_atoms:
+            bits |= self._request_bits(conv, depth)
         if conv.assistant and automaton.scans_assistant:
             bits |= automaton.scan(normalize(conv.assistant), automaton.assistant_masks)
         if conv.history and automaton.scans_history:
@@ -86,6 +108,44 @@ class Decider:
         if conv.has_context:
             bits |= self._context_bit
         return bits
+
+    def _request_bits(self, conv: Conversation, depth: int) -> int:
+        from hrouter.engine.request import holds
+
+        bits = 0
+        for bit, field, key, op, value in self._request_atoms:
+            if field == "context_tokens":
+                if COMPARE[op](conv.context_tokens, value):
+                    bits |= bit
+            elif field != "previous" and holds(conv.shape, field, key):
+                bits |= bit
+        previous = self.previous_outcome(conv, depth)
+        if previous is not None:
+            bits |= self._previous_bits.get(previous.target, 0)
+        return bits
+
+    def previous_outcome(self, conv: Conversation, depth: int = 0) -> Outcome | None:
+        """How the previous user turn is routed: the conversation up to it, through the same
+        automaton and program (its own previous turn included, up to `lookback` turns back).
+        None when there is none, the rules never ask, or the lookback is used up."""
+        if not self._previous_bits or conv.earlier is None or depth >= self.lookback:
+            return None
+        # An agent re-sends the whole conversation with every turn: the earlier turns are
+        # routed once, memoised on their raw content (far cheaper than scanning and splitting
+        # them into clauses again).
+        key = (depth, _request_key(conv.earlier))
+        found = self._previous.get(key)
+        if found is None:
+            earlier = self.conversation(conv.earlier)
+            found = self._previous.put(key, self.outcome(self.conversation_bits(earlier, depth + 1)))
+        return found
+
+    def inherited(self, outcome: Outcome) -> str | None:
+        """The target the winning rule inherited from the previous user turn, if it read one."""
+        mask = self._inheriting.get(outcome.rule_id, 0) & outcome.bits
+        if not mask:
+            return None
+        return next((t for t, bit in self._previous_bits.items() if bit & mask), None)
 
     def clause_verdict(self, message: str, context: int = 0, extra: tuple[str, ...] = ()) -> int:
         """The clause field of the bits: 1 + the position of the first safety rule (in rule
@@ -146,6 +206,8 @@ class Decider:
 
         conv = self.conversation(prompt)
         texts = [("message", conv.message)]
+        if conv.system and self.automaton.scans_system:
+            texts.append(("system", conv.system))
         if conv.assistant and self.automaton.scans_assistant:
             texts.append(("assistant", conv.assistant))
         if conv.history and self.automaton.scans_history:
@@ -154,6 +216,7 @@ class Decider:
             "message": self.automaton.message_masks,
             "assistant": self.automaton.assistant_masks,
             "history": self.automaton.history_masks,
+            "system": self.automaton.system_masks,
         }
         hits: list[PatternHit] = []
         for scope, text in texts:
@@ -177,7 +240,35 @@ class Decider:
             derived=tuple(n for n in outcome.features if n not in atom_names),
             terms=tuple(term_row(score, term) for score, term in outcome.applied_terms),
             overridden=tuple(overridden),
+            previous=self._previous_turns(conv),
+            inherited_from=self.inherited(outcome),
         )
+
+    def _previous_turns(self, conv: Conversation) -> tuple:
+        """The chain of earlier turns `previous.TARGET` reads, each as routing saw it."""
+        from hrouter.engine.explanation import PreviousTurn
+
+        chain = []
+        depth = 0
+        while (found := self.previous_outcome(conv, depth)) is not None:
+            earlier = conv.earlier
+            messages = earlier.get("messages") if isinstance(earlier, Mapping) else earlier
+            turn = sum(1 for m in messages if isinstance(m, Mapping) and m.get("role") == "user")
+            chain.append(PreviousTurn(turn, found.target, found.rule_id, found.rule_loc, self.inherited(found)))
+            conv, depth = self.conversation(earlier), depth + 1
+        return tuple(chain)
+
+
+def _request_key(request: object) -> tuple:
+    """A memo key for a message list or request body: every message's role, content and tool
+    calls, and the body's other fields, as text."""
+    body = request if isinstance(request, Mapping) else None
+    messages = body.get("messages") if body is not None else request
+    key = tuple((m.get("role"), str(m.get("content")), str(m.get("tool_calls"))) if isinstance(m, Mapping) else str(m)
+                for m in messages)
+    if body is None:
+        return key
+    return key + tuple(sorted((k, str(v)) for k, v in body.items() if k != "messages"))
 
 
 def _judged_texts(message: str, extra: tuple[str, ...]):

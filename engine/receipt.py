@@ -41,6 +41,9 @@ class RoutingDecision:
     fired_rules: tuple[FiredRule, ...] = ()
     fallback_used: bool = False
     artifact_hash: str = ""
+    # Set when the route was inherited: the rule that won read `previous.TARGET`, the route
+    # the previous user turn takes ("previous user turn: research").
+    inherited_from: str | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data (lists, not tuples), in the receipt's field order."""

@@ -227,6 +227,7 @@ class ModelRouter:
             fired_rules=tuple(FiredRule(rule, loc) for rule, loc in outcome.matched_rules),
             fallback_used=extra.get("fallback_used", False),
             artifact_hash=self.artifact_hash,
+            inherited_from=_inherited(self.decider.inherited(outcome)),
         )
 
     # -- diagnostics ---------------------------------------------------------------------------
@@ -234,6 +235,10 @@ class ModelRouter:
     def explain(self, prompt: object, hints: object = None):
         h = self._hints(hints)
         return self.decider.explain(prompt, h.attachments, h.latency_sensitive)
+
+
+def _inherited(target: str | None) -> str | None:
+    return None if target is None else f"previous user turn: {target}"
 
 
 def failed_decision(reason: str, artifact_hash: str = "", *, config_valid: bool = True) -> RoutingDecision:

@@ -45,11 +45,11 @@ def _forced(config: ProxyConfig, router: Any, model: Any) -> tuple[dict[str, Any
 
 
 def choose(config: ProxyConfig, router: Any, body: dict[str, Any]) -> Choice:
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        messages = []  # no conversation: the router fails closed on it
+    # The whole body: rules may test its tools, tool_choice, reasoning parameters and model id.
+    # Without a message list there is no conversation: the router fails closed on it.
+    request = body if isinstance(body.get("messages"), list) else []
     hints, pinned = _forced(config, router, body.get("model"))
-    decision = router.route(messages, hints, include_alternatives=False)  # never raises: fails closed
+    decision = router.route(request, hints, include_alternatives=False)  # never raises: fails closed
     engine = decision.selected_engine
     if engine == CONFIRM:
         return Choice(engine, None, hints, decision)
