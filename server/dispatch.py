@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from hrouter.engine.catalog import CONFIRM_TARGET
 from hrouter.server.config import ProxyConfig
 
 CONFIRM = "human_confirm"
@@ -65,3 +66,14 @@ def confirmation_details(decision: Any) -> tuple[dict[str, Any], dict[str, Any]]
     reasons = [str(r) for r in decision.reasons]
     fired = [{"rule": f.rule, "loc": f.loc} for f in decision.fired_rules]
     return {"reasons": reasons, "fired_rules": [f["rule"] for f in fired]}, {"reasons": reasons, "fired_rules": fired}
+
+
+def unavailable_details(decision: Any) -> dict[str, Any] | None:
+    """When the gate was reached for want of an engine (the rules chose a target, and no engine
+    in its fallback chain is available or able), which engines were skipped and why; None for a
+    refusal the rules made. Such a request is not a safety refusal: it is answered 503, and it
+    is not forwarded either way."""
+    if decision.selected_target == CONFIRM_TARGET or decision.availability_valid:
+        return None
+    skipped = [{"engine": r.engine, "reason": r.reason} for r in decision.rejected_engines]
+    return {"target": decision.selected_target, "rejected_engines": skipped}

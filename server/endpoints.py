@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
-from hrouter.server.dispatch import CONFIRM, choose, confirmation_details
+from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
+from hrouter.server.request_shape import shape_problem
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -84,6 +85,9 @@ async def chat_completions(request: Request) -> Response:
         return error_response(400, "Request body must be valid JSON.", "invalid_request_error")
     if not isinstance(body, dict):
         return error_response(400, "Request body must be a JSON object.", "invalid_request_error")
+    problem = shape_problem(body)
+    if problem:
+        return error_response(400, problem, "invalid_request_error", headers={"x-should-retry": "false"})
 
     router = state.holder.router  # read once: a reload mid-request does not mix rule sets
     routed_at = time.perf_counter()
@@ -91,6 +95,16 @@ async def chat_completions(request: Request) -> Response:
     engine = choice.engine
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine)
+    unavailable = unavailable_details(choice.decision) if engine == CONFIRM else None
+    if unavailable:
+        why = "; ".join(f"{r['engine']}: {r['reason']}" for r in unavailable["rejected_engines"]) or "none configured"
+        log.warning("request=%s no engine for target %s: %s", request_id, unavailable["target"], why)
+        outcome.done(503)
+        return error_response(
+            503, f"No engine can serve this request (target {unavailable['target']!r}): {why}.",
+            "engine_unavailable", headers={"x-routed-engine": CONFIRM}, error_fields=unavailable,
+            selected_engine=engine,
+        )
     if engine == CONFIRM:
         log.info("request=%s engine=%s status=409", request_id, engine)
         outcome.done(409)
