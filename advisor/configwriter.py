@@ -191,8 +191,10 @@ def build_catalog(plan: SetupPlan, commands: dict[str, str | None] | None = None
 
 
 def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_urls: dict[str, str] | None = None) -> dict:
-    """The proxy config (hrouter serve) whose backends point at the runtime hosting each model."""
-    urls = assign_ports(plan, runtime_urls)
+    """The proxy config (hrouter serve) whose backends point at the runtime hosting each model.
+
+    Raises ValueError when a runtime URL given by the user is the proxy's own address."""
+    urls = assign_ports(plan, runtime_urls, port)
     backends: dict[str, dict] = {}
     for route, url in urls.items():
         choice = plan.choices[route]
@@ -216,6 +218,7 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
             fallback_backends[name] = nxt[:1]
     if "code" in backends and "reasoning" in backends:
         fallback_backends["code"] = ["reasoning"]
+    _refuse_self_backends(backends, port)
     return {
         "proxy": {"host": "127.0.0.1", "port": port, "model_ids": ["hrouter", "auto"]},
         "router_config": str(catalog_path),
@@ -229,6 +232,16 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
         "engine_backends": engine_backends,
         "fallback_backends": fallback_backends,
     }
+
+
+def _refuse_self_backends(backends: dict[str, dict], port: int) -> None:
+    # The proxy's own check, so what the writer refuses is exactly what `serve` would refuse.
+    from hrouter.server.config import BackendConfig, self_backend_problems
+
+    problems = self_backend_problems(
+        {name: BackendConfig(base_url=b["base_url"], model=b["model"]) for name, b in backends.items()}, "127.0.0.1", port)
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def default_proxy_path(catalog_path: Path) -> Path:

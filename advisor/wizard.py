@@ -163,7 +163,7 @@ class Wizard:
             self.say("Models to download (nothing has been downloaded yet):")
             for repo_id, size in {c.repo_id: c.size_gb for _, c in downloads}.items():
                 self.say(f"  hrouter setup download --repo-id {repo_id} --execute   # {size:g} GB")
-        hints = start_hints(plan, self.runtime_urls, self.scan.commands)
+        hints = start_hints(plan, self.runtime_urls, self.scan.commands, self.port)
         if hints:
             self.say("Model servers the proxy will forward to (start them before hrouter serve):")
             for hint in hints:

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config
+    from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config, self_backend_problems
 
     try:
         config = load_proxy_config(args.config)
@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(problem)
     if args.workers < 1:
         return _fail("--workers must be at least 1")
+    if not args.demo:  # --demo moves every backend to a stand-in on a free port
+        loops = self_backend_problems(config.backends, host, port)
+        if loops:
+            return _fail("; ".join(loops))
 
     import uvicorn
 

@@ -134,7 +134,7 @@ def _write(args) -> int:
         print(f"  {route:<17} {choice.label}")
     if plan.downloads():
         print("Models still to download: hrouter setup download (add --execute to run it)")
-    hints = start_hints(plan, runtime_urls, scan.commands)
+    hints = start_hints(plan, runtime_urls, scan.commands, args.port)
     if hints:
         print("Model servers the proxy will forward to (start them before hrouter serve):")
         for hint in hints:

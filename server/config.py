@@ -117,6 +117,39 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _local_alias(host: str) -> str:
+    """One name for every way of saying "this machine" (loopback, or all interfaces, which
+    include loopback); any other host stays as written."""
+    host = host.strip("[]").lower()
+    if is_loopback(host):
+        return "<local>"
+    try:
+        return "<local>" if ipaddress.ip_address(host).is_unspecified else host
+    except ValueError:
+        return host
+
+
+def self_backend_problems(backends: dict[str, BackendConfig], host: str, port: int) -> list[str]:
+    """Backends whose base_url is the proxy's own listen address: every request sent there
+    would come back into the proxy, routed again, forever (or until the client times out)."""
+    if not port:  # 0: an ephemeral port, which no configured URL can name in advance
+        return []
+    problems = []
+    for name, backend in backends.items():
+        parts = urlsplit(backend.base_url)
+        try:
+            backend_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:
+            continue  # not a port number: reported as a bad URL elsewhere
+        if parts.hostname and backend_port == port and _local_alias(parts.hostname) == _local_alias(host):
+            problems.append(
+                f"$.backends.{name}.base_url: {backend.base_url} is the proxy's own address ({host}:{port}); "
+                "requests would loop back into hrouter. Give the model server another port, or the proxy "
+                "another proxy.port"
+            )
+    return problems
+
+
 def bind_problem(config: ProxyConfig, host: str) -> str | None:
     """Why binding to `host` must be refused, or None when it is allowed."""
     if is_loopback(host) or config.proxy.allow_remote or config.resolved_api_key():
@@ -171,6 +204,7 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             problems.append(f"$.backends.{name}.model: must not be empty")
         if b.timeout_seconds <= 0:
             problems.append(f"$.backends.{name}.timeout_seconds: must be positive")
+    problems += self_backend_problems(cfg.backends, p.host, p.port)
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
     for engine, backend in cfg.engine_backends.items():

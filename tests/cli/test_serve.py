@@ -169,6 +169,14 @@ def test_refuses_non_loopback_bind_without_a_key():
     assert "refusing to bind '0.0.0.0'" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_refuses_a_port_one_of_its_backends_uses():
+    # The embedded config's fast backend is on 8080: serving there would forward to itself.
+    proc = subprocess.run([*HROUTER, "serve", "--port", "8080"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "$.backends.fast.base_url: http://127.0.0.1:8080/v1 is the proxy's own address" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_bad_config_is_one_line_error(tmp_path):
     config = tmp_path / "proxy.yaml"
     config.write_text("proxy: {port: 99999}\nbackends: {}\n")

@@ -62,3 +62,11 @@ def test_embedded_default_is_valid(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("HROUTER_HOME", str(tmp_path))  # nothing there: the embedded config is used
     assert main(["validate-proxy-config"]) == 0
     assert "<embedded routing_proxy.yaml>" in capsys.readouterr().out
+
+
+def test_a_backend_on_the_proxys_own_port_is_an_error(tmp_path, capsys):
+    data = {**GOOD, "proxy": {"host": "0.0.0.0", "port": 8082, "allow_remote": True},
+            "backends": {**GOOD["backends"], "fast": {"base_url": "http://localhost:8082/v1", "model": "m"}}}
+    assert main(["validate-proxy-config", "--config", write(tmp_path, data)]) == 1
+    err = capsys.readouterr().err
+    assert "$.backends.fast.base_url: http://localhost:8082/v1 is the proxy's own address (0.0.0.0:8082)" in err
