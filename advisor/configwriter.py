@@ -224,7 +224,6 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
         "router_config": str(catalog_path),
         "observability": {
             "enabled": True,
-            "log_path": "~/.hrouter/logs/routing-events.jsonl",
             "prompt_capture": "redacted_preview",
         },
         "health": {"backend_timeout_seconds": 1.0},

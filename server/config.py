@@ -53,7 +53,8 @@ class ProxySettings:
 @attrs.frozen
 class ObservabilityConfig:
     enabled: bool = False
-    log_path: str = "~/.hrouter/logs/routing-events.jsonl"
+    #: None: $HROUTER_HOME/logs/routing-events.jsonl (~/.hrouter/...), where replay and feedback look
+    log_path: str | None = None
     max_bytes: int = 10 * 1024 * 1024
     backups: int = 5
     prompt_capture: str = "redacted_preview"

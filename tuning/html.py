@@ -141,6 +141,7 @@ def replay_html(r: ReplayReport) -> str:
                 ["decisions changed", str(r.changed)],
             ],
         ),
+        f"<p class=\"hint\">{_e(r.without_prompt_hint())}</p>" if r.without_prompt_hint() else "",
         "</section>",
         "<section id=\"distribution\"><h2>Route distribution</h2><h3>As logged</h3>",
         bar_chart(r.distribution_logged, "route distribution as logged"),
