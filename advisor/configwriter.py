@@ -244,8 +244,18 @@ def _refuse_self_backends(backends: dict[str, dict], port: int) -> None:
 
 
 def default_proxy_path(catalog_path: Path) -> Path:
-    """`model_router.local.yaml` -> `model_router.local.proxy.yaml`, beside the catalog."""
-    return catalog_path.with_name(f"{catalog_path.stem}.proxy{catalog_path.suffix or '.yaml'}")
+    """`routing_proxy.yaml` beside the catalog: the names `hrouter init` writes, and the one
+    `serve`, `doctor` and `validate-proxy-config` read from $HROUTER_HOME by default."""
+    from hrouter.server.home import PROXY_CONFIG_NAME
+
+    return catalog_path.with_name(PROXY_CONFIG_NAME)
+
+
+def default_catalog_path() -> Path:
+    """$HROUTER_HOME/model_router.yaml: the wizard and `setup write` never write into the checkout."""
+    from hrouter.server.home import CATALOG_NAME, hrouter_home
+
+    return hrouter_home() / CATALOG_NAME
 
 
 def render_yaml(data: dict) -> str:

@@ -11,7 +11,8 @@ WATCH_ENV = "HROUTER_SERVE_WATCH"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="proxy config YAML (default: the embedded default config)")
+    parser.add_argument("--config", help="proxy config YAML (default: $HROUTER_HOME/routing_proxy.yaml if present, "
+                                         "else the embedded default)")
     parser.add_argument("--host", help="bind address (default: proxy.host, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: proxy.port, 8082)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
@@ -87,9 +88,10 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config, self_backend_problems
+    from hrouter.server.home import default_proxy_config_path
 
     try:
-        config = load_proxy_config(args.config)
+        config = load_proxy_config(args.config or default_proxy_config_path())
     except ProxyConfigError as exc:
         return _fail(f"invalid config {exc.source}: " + "; ".join(exc.problems))
     host = args.host or config.proxy.host

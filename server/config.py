@@ -256,6 +256,10 @@ def config_from_data(data: Any, source: str = "<memory>", base_dir: Path | None 
         data = {}
     if not isinstance(data, dict):
         raise ProxyConfigError(source, ["$: the proxy config must be a mapping"])
+    if "backends" not in data and ("engines" in data or "routing_targets" in data):
+        raise ProxyConfigError(source, [
+            "$: this is an engine catalog (it has engines), not a proxy config: `--config` of serve, doctor and "
+            "validate-proxy-config takes a proxy config (routing_proxy.yaml); name the catalog in its router_config"])
     if "source" in data:
         raise ProxyConfigError(source, ["$.source: extra field"])
     problems = _bool_problems(data)

@@ -27,6 +27,7 @@ from typing import Any, Mapping
 
 import attrs
 
+from hrouter.server.home import hrouter_home
 from hrouter.server.jsonl_appender import DEFAULT_BACKUPS, DEFAULT_MAX_BYTES, JsonlAppender
 from hrouter.server.redact import CAPTURE_REDACTED, capture_mode, prompt_fields
 
@@ -40,11 +41,6 @@ def utc_now() -> str:
 
 def new_request_id() -> str:
     return f"req-{uuid.uuid4().hex[:20]}"
-
-
-def hrouter_home() -> Path:
-    """Where per-user files live: ``$HROUTER_HOME`` or ``~/.hrouter``."""
-    return Path(os.path.expanduser(os.environ.get("HROUTER_HOME") or "~/.hrouter"))
 
 
 def default_events_path() -> Path:

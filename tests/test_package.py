@@ -20,3 +20,19 @@ def test_unknown_attribute_is_an_attribute_error():
         assert "no_such_thing" in str(exc)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def test_version_is_the_installed_one():
+    from importlib.metadata import version
+
+    out = subprocess.run([sys.executable, "-m", "hrouter.cli", "--version"], capture_output=True, text=True, check=True).stdout
+    assert out == f"hrouter {hrouter.__version__}\n"
+    assert version("hrouter") == hrouter.__version__
+
+
+def test_help_states_the_file_convention_and_what_config_means():
+    out = subprocess.run([sys.executable, "-m", "hrouter.cli", "--help"], capture_output=True, text=True, check=True,
+                         env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"}).stdout
+    assert "$HROUTER_HOME (default ~/.hrouter)" in out
+    assert "a proxy config for    serve, doctor, validate-proxy-config" in out
+    assert "an engine catalog for decide, explain, dispatch-plan, validate-config, feedback, replay, diff" in out

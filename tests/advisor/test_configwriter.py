@@ -111,7 +111,7 @@ def test_write_is_atomic_and_never_overwrites_without_force(tmp_path, small_mach
     _, plan = plan_for(tmp_path, small_machine)
     target = tmp_path / "out/model_router.local.yaml"
     catalog_path, proxy_path = write_configs(plan, target)
-    assert proxy_path == default_proxy_path(catalog_path) == tmp_path / "out/model_router.local.proxy.yaml"
+    assert proxy_path == default_proxy_path(catalog_path) == tmp_path / "out/routing_proxy.yaml"
     written = yaml.safe_load(catalog_path.read_text())
     load_engine_catalog(written)
     cfg = yaml.safe_load(proxy_path.read_text())
@@ -123,7 +123,7 @@ def test_write_is_atomic_and_never_overwrites_without_force(tmp_path, small_mach
     assert catalog_path.read_text() == "# mine\n"
     write_configs(plan, target, force=True)
     assert catalog_path.read_text() == before
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model_router.local.proxy.yaml", "model_router.local.yaml"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model_router.local.yaml", "routing_proxy.yaml"]
 
 
 def test_a_failed_write_leaves_no_file_and_no_temp(tmp_path):

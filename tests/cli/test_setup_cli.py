@@ -98,7 +98,7 @@ def test_write_creates_valid_configs_and_refuses_to_overwrite(machine):
     args = ["setup", "write", "--output", str(out), "--hardware", str(machine["tmp"] / "large.json")]
     first = hrouter(machine, *args)
     assert first.returncode == 0, first.stderr
-    proxy = out.with_name("model_router.local.proxy.yaml")
+    proxy = out.with_name("routing_proxy.yaml")
     assert f"wrote {out}" in first.stdout and f"hrouter serve --config {proxy}" in first.stdout
     _validate_catalog(out)
     from hrouter.server.config import load_proxy_config
