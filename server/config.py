@@ -25,6 +25,7 @@ DEFAULT_MODEL_IDS = ("hrouter", "auto")
 # Big enough for a few inline images in base64; a larger body is refused with 413.
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 PROMPT_CAPTURE_MODES = ("off", "redacted_preview", "full")
+UNKNOWN_MODEL_MODES = ("route", "refuse")
 EMBEDDED_CONFIG = "routing_proxy.yaml"
 _INDEX = re.compile(r"\[['\"]([^'\"]+)['\"]\]")
 
@@ -48,6 +49,9 @@ class ProxySettings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Binding beyond loopback without a key exposes every backend to the network: opt-in only.
     allow_remote: bool = False
+    #: a request `model` that is no model id, engine or backend: "route" it (and say so in the
+    #: x-hrouter-unknown-model header) or "refuse" it (404 model_not_found)
+    unknown_models: str = "route"
 
 
 @attrs.frozen
@@ -184,6 +188,8 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
     if p.api_key_env and not os.environ.get(p.api_key_env):
         # Starting without the key would silently disable auth: fail closed instead.
         problems.append(f"$.proxy.api_key_env: environment variable {p.api_key_env} is not set")
+    if p.unknown_models not in UNKNOWN_MODEL_MODES:
+        problems.append(f"$.proxy.unknown_models: {p.unknown_models!r} is not one of " + ", ".join(UNKNOWN_MODEL_MODES))
     if p.max_body_bytes < 1024:
         problems.append(f"$.proxy.max_body_bytes: {p.max_body_bytes} is too small (at least 1024)")
     if cfg.observability.prompt_capture not in PROMPT_CAPTURE_MODES:

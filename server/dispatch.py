@@ -45,6 +45,17 @@ def _forced(config: ProxyConfig, router: Any, model: Any) -> tuple[dict[str, Any
     return None, None
 
 
+def unknown_model(config: ProxyConfig, router: Any, model: Any) -> str | None:
+    """The request's `model` when it names nothing the proxy knows (an agent's default "gpt-4o",
+    a typo of an engine), printable and bounded for a header; None when it is known or absent."""
+    if not isinstance(model, str) or not model or model in config.proxy.model_ids:
+        return None
+    engines = getattr(getattr(router, "catalog", None), "engines", None) or {}
+    if model in config.engine_backends or model in engines or model in config.backends:
+        return None
+    return "".join(c for c in model if c.isprintable() and c.isascii())[:100] or "?"
+
+
 def choose(config: ProxyConfig, router: Any, body: dict[str, Any]) -> Choice:
     messages = body.get("messages")
     if not isinstance(messages, list):

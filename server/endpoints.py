@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
-from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details
+from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details, unknown_model
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
@@ -90,6 +90,11 @@ async def chat_completions(request: Request) -> Response:
         return error_response(400, problem, "invalid_request_error", headers={"x-should-retry": "false"})
 
     router = state.holder.router  # read once: a reload mid-request does not mix rule sets
+    unknown = unknown_model(config, router, body.get("model"))
+    if unknown and config.proxy.unknown_models == "refuse":
+        return error_response(
+            404, f"The model {unknown!r} is not served here: use " + " or ".join(config.proxy.model_ids)
+            + " (routed), an engine or a backend name.", "model_not_found", headers={"x-should-retry": "false"})
     routed_at = time.perf_counter()
     choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
     engine = choice.engine
@@ -139,6 +144,8 @@ async def chat_completions(request: Request) -> Response:
 
     backend = attempts.backend
     headers = _upstream_headers(response, engine, backend)
+    if unknown:
+        headers["x-hrouter-unknown-model"] = unknown  # routed as if it said "hrouter"
     if attempts.fallback_used:
         headers["x-hrouter-fallback"] = attempts.summary()[:200]
     if stream and not response.is_closed:

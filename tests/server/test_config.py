@@ -143,3 +143,11 @@ def test_other_ports_and_hosts_are_not_the_proxy(backend_url):
     data = {"proxy": {"port": 8082}, "backends": {"b": {"base_url": backend_url, "model": "m"}},
             "engine_backends": {"fast_local": "b"}}
     assert config_from_data(data).backends["b"].base_url == backend_url
+
+
+def test_unknown_models_is_route_or_refuse():
+    data = {"proxy": {"unknown_models": "drop"}, "backends": {"b": {"base_url": "http://127.0.0.1:9/v1", "model": "m"}},
+            "engine_backends": {"fast_local": "b"}}
+    with pytest.raises(ProxyConfigError) as info:
+        config_from_data(data)
+    assert "$.proxy.unknown_models: 'drop' is not one of route, refuse" in info.value.problems
