@@ -36,7 +36,12 @@ _BATCH = 256
 
 
 def utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(time.time())
+
+
+def utc_iso(seconds: float) -> str:
+    """A Unix time as UTC ISO 8601 with milliseconds and `Z`, the one timestamp format of events and /health."""
+    return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_request_id() -> str:
