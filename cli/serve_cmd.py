@@ -52,9 +52,9 @@ def app_from_environment():
     try:
         return create_app(config, watch_interval=watch)
     except RouterConfigError as exc:
-        # A worker started by SIGHUP (uvicorn replaces workers one by one) found rules that do
-        # not compile or fail their expects: uvicorn then keeps the running worker, with the
-        # rules it has. Say why in one line instead of a traceback.
+        # A worker restarted by the supervisor (the old one died) found rules that do not
+        # compile or fail their expects; the other workers keep theirs. Say why in one line
+        # instead of a traceback. (SIGHUP reloads workers in place: server/supervisor.py.)
         logging.getLogger("hrouter.proxy").error(
             "a new worker refuses the rules, the running workers keep the previous ones: %s", exc)
         raise SystemExit(1) from None
@@ -145,9 +145,9 @@ def run(args: argparse.Namespace) -> int:
             os.environ[WATCH_ENV] = str(watch or "")
             uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,
                                        workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5)
-            from uvicorn.supervisors import Multiprocess
+            from hrouter.server.supervisor import InPlaceReloadSupervisor
 
-            Multiprocess(uv_config, sockets=[sock]).run()
+            InPlaceReloadSupervisor(uv_config, sockets=[sock]).run()
         else:
             app = create_app(config, router, watch_interval=watch)
             server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any
 
@@ -192,6 +193,8 @@ async def health(request: Request) -> Response:
         "rules": rules,
         "observability": state.sink.status(),
         "proxy_config": state.config.source,
+        # which process answered: with --workers each one serves (and reloads) its own router
+        "worker_pid": os.getpid(),
     }
     strict = request.query_params.get("strict", "") not in ("", "0", "false")
     return JSONResponse(body, status_code=503 if strict and not all_ok else 200)
