@@ -207,9 +207,9 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
     engine_backends = {ROUTE_ENGINE[r]: BACKEND_NAME[r] for r in urls}
     chat = next((BACKEND_NAME[r] for r in ("reasoning", "balanced", "fast") if r in urls), None)
     if chat:
-        # Research, and image requests without a chat-capable image runtime, go to a chat model.
+        # Research goes to a chat model. Image generation never does: a chat model would answer
+        # a picture request with text, so without an image server the engine has no backend.
         engine_backends.setdefault("web_research", chat)
-        engine_backends.setdefault("image_generation", chat)
     order = ["fast", "balanced", "reasoning"]
     fallback_backends = {}
     for i, name in enumerate(order[:-1]):
@@ -231,6 +231,11 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
         "engine_backends": engine_backends,
         "fallback_backends": fallback_backends,
     }
+
+
+#: what `setup write` and the wizard say when no written backend can make pictures
+NO_IMAGE_BACKEND = ("image_generation has no backend: no model server here makes pictures, so those requests "
+                    "get 502 routing_backend_missing; map it under engine_backends to one that does")
 
 
 def _refuse_self_backends(backends: dict[str, dict], port: int) -> None:

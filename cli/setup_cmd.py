@@ -114,7 +114,7 @@ def _recommend(args) -> int:
 def _write(args) -> int:
     from pathlib import Path
 
-    from hrouter.advisor.configwriter import default_catalog_path, write_configs
+    from hrouter.advisor.configwriter import NO_IMAGE_BACKEND, build_proxy, default_catalog_path, write_configs
     from hrouter.advisor.plan import default_plan, parse_runtime_urls, start_hints
     from hrouter.advisor.recommend import recommend
 
@@ -129,6 +129,8 @@ def _write(args) -> int:
     print(f"wrote {proxy_path}")
     for route, choice in plan.choices.items():
         print(f"  {route:<17} {choice.label}")
+    if "image_generation" not in build_proxy(plan, catalog_path, args.port, runtime_urls)["engine_backends"]:
+        print(f"Note: {NO_IMAGE_BACKEND}")
     if plan.downloads():
         print("Models still to download: hrouter setup download (add --execute to run it)")
     hints = start_hints(plan, runtime_urls, scan.commands, args.port)

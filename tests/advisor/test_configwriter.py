@@ -241,3 +241,13 @@ def test_a_runtime_url_on_the_proxy_port_is_refused(tmp_path):
     # a single-model server given the proxy's port moves to the next one instead
     moved = build_proxy(_llama_plan(("fast",)), tmp_path / "c.yaml", 8082, {"llama-server": "http://localhost:8082/v1"})
     assert moved["backends"]["fast"]["base_url"] == "http://localhost:8083/v1"
+
+
+def test_image_generation_never_goes_to_a_chat_model(fake_home, large_machine, tmp_path, capsys):
+    from hrouter.advisor.configwriter import NO_IMAGE_BACKEND
+
+    _, plan = plan_for(fake_home, large_machine)
+    proxy = build_proxy(plan, tmp_path / "c.yaml")
+    assert "image_generation" not in proxy["engine_backends"]
+    assert proxy["engine_backends"]["web_research"] in proxy["backends"]
+    assert "502 routing_backend_missing" in NO_IMAGE_BACKEND
