@@ -45,6 +45,8 @@ class CatalogModel:
     speed: int = attrs.field(validator=_score)
     format: str
     notes: str = ""
+    #: the same model's tag in the Ollama library, when it has one
+    ollama: str | None = None
 
 
 @attrs.frozen

@@ -191,8 +191,10 @@ def build_catalog(plan: SetupPlan, commands: dict[str, str | None] | None = None
 
 
 def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_urls: dict[str, str] | None = None) -> dict:
-    """The proxy config (hrouter serve) whose backends point at the runtime hosting each model."""
-    urls = assign_ports(plan, runtime_urls)
+    """The proxy config (hrouter serve) whose backends point at the runtime hosting each model.
+
+    Raises ValueError when a runtime URL given by the user is the proxy's own address."""
+    urls = assign_ports(plan, runtime_urls, port)
     backends: dict[str, dict] = {}
     for route, url in urls.items():
         choice = plan.choices[route]
@@ -205,9 +207,9 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
     engine_backends = {ROUTE_ENGINE[r]: BACKEND_NAME[r] for r in urls}
     chat = next((BACKEND_NAME[r] for r in ("reasoning", "balanced", "fast") if r in urls), None)
     if chat:
-        # Research, and image requests without a chat-capable image runtime, go to a chat model.
+        # Research goes to a chat model. Image generation never does: a chat model would answer
+        # a picture request with text, so without an image server the engine has no backend.
         engine_backends.setdefault("web_research", chat)
-        engine_backends.setdefault("image_generation", chat)
     order = ["fast", "balanced", "reasoning"]
     fallback_backends = {}
     for i, name in enumerate(order[:-1]):
@@ -216,12 +218,12 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
             fallback_backends[name] = nxt[:1]
     if "code" in backends and "reasoning" in backends:
         fallback_backends["code"] = ["reasoning"]
+    _refuse_self_backends(backends, port)
     return {
         "proxy": {"host": "127.0.0.1", "port": port, "model_ids": ["hrouter", "auto"]},
         "router_config": str(catalog_path),
         "observability": {
             "enabled": True,
-            "log_path": "~/.hrouter/logs/routing-events.jsonl",
             "prompt_capture": "redacted_preview",
         },
         "health": {"backend_timeout_seconds": 1.0},
@@ -231,9 +233,34 @@ def build_proxy(plan: SetupPlan, catalog_path: Path, port: int = 8082, runtime_u
     }
 
 
+#: what `setup write` and the wizard say when no written backend can make pictures
+NO_IMAGE_BACKEND = ("image_generation has no backend: no model server here makes pictures, so those requests "
+                    "get 502 routing_backend_missing; map it under engine_backends to one that does")
+
+
+def _refuse_self_backends(backends: dict[str, dict], port: int) -> None:
+    # The proxy's own check, so what the writer refuses is exactly what `serve` would refuse.
+    from hrouter.server.config import BackendConfig, self_backend_problems
+
+    problems = self_backend_problems(
+        {name: BackendConfig(base_url=b["base_url"], model=b["model"]) for name, b in backends.items()}, "127.0.0.1", port)
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
 def default_proxy_path(catalog_path: Path) -> Path:
-    """`model_router.local.yaml` -> `model_router.local.proxy.yaml`, beside the catalog."""
-    return catalog_path.with_name(f"{catalog_path.stem}.proxy{catalog_path.suffix or '.yaml'}")
+    """`routing_proxy.yaml` beside the catalog: the names `hrouter init` writes, and the one
+    `serve`, `doctor` and `validate-proxy-config` read from $HROUTER_HOME by default."""
+    from hrouter.server.home import PROXY_CONFIG_NAME
+
+    return catalog_path.with_name(PROXY_CONFIG_NAME)
+
+
+def default_catalog_path() -> Path:
+    """$HROUTER_HOME/model_router.yaml: the wizard and `setup write` never write into the checkout."""
+    from hrouter.server.home import CATALOG_NAME, hrouter_home
+
+    return hrouter_home() / CATALOG_NAME
 
 
 def render_yaml(data: dict) -> str:

@@ -222,8 +222,11 @@ def parse_runtime_urls(values: list[str] | None) -> dict[str, str]:
     return urls
 
 
-def assign_ports(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) -> dict[str, str]:
-    """route -> base_url; each single-model runtime (llama-server, mlx) gets its own port."""
+def assign_ports(
+    plan: SetupPlan, runtime_urls: dict[str, str] | None = None, proxy_port: int | None = None
+) -> dict[str, str]:
+    """route -> base_url; each single-model runtime (llama-server, mlx) gets its own port,
+    never the one the proxy listens on (a backend there would be the proxy itself)."""
     from urllib.parse import urlsplit, urlunsplit
 
     overrides = runtime_urls or {}
@@ -242,6 +245,8 @@ def assign_ports(plan: SetupPlan, runtime_urls: dict[str, str] | None = None) ->
             if key not in by_model:
                 base = urlsplit(overrides.get(choice.runtime, f"http://127.0.0.1:{FIRST_SINGLE_MODEL_PORT}/v1"))
                 port = next_port.setdefault(base.geturl(), base.port or FIRST_SINGLE_MODEL_PORT)
+                if port == proxy_port:
+                    port += 1
                 next_port[base.geturl()] = port + 1
                 netloc = f"{base.hostname}:{port}"
                 by_model[key] = urlunsplit((base.scheme, netloc, base.path or "/v1", "", ""))
@@ -261,7 +266,8 @@ def _weights_file(choice: Choice) -> str:
 
 
 def start_hints(
-    plan: SetupPlan, runtime_urls: dict[str, str] | None = None, commands: dict[str, str | None] | None = None
+    plan: SetupPlan, runtime_urls: dict[str, str] | None = None, commands: dict[str, str | None] | None = None,
+    proxy_port: int | None = None,
 ) -> list[str]:
     """How to start each runtime the written proxy config points at (hrouter never starts them)."""
     from urllib.parse import urlsplit
@@ -271,7 +277,7 @@ def start_hints(
             return ""
         return f" ({command} is not on PATH: install {what} first)"
 
-    urls = assign_ports(plan, runtime_urls)
+    urls = assign_ports(plan, runtime_urls, proxy_port)
     hints: dict[str, str] = {}
     for route, choice in plan.choices.items():
         url = urls.get(route)

@@ -48,6 +48,12 @@ class RouteAdvice:
     excluded: tuple[Excluded, ...] = ()
 
     @property
+    def ollama_pull(self) -> str | None:
+        """The Ollama tag of the best download that Ollama also serves, or None when no model
+        this machine can run does this route in Ollama (it serves no image generation)."""
+        return next((p.model.ollama for p in self.downloads if p.model.ollama), None)
+
+    @property
     def status(self) -> str:
         if self.local and self.local[0].fits_memory:
             return "present"
@@ -69,6 +75,7 @@ class Recommendation:
         data["hardware"] = self.hardware.to_dict()
         for advice, row in zip(self.routes, data["routes"]):
             row["status"] = advice.status
+            row["ollama_pull"] = advice.ollama_pull
         return data
 
 

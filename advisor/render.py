@@ -65,6 +65,11 @@ def recommend_text(rec: Recommendation) -> str:
             m = pick.model
             mark = "" if pick.comfortable else ", tight"
             lines.append(f"  download: {m.repo_id} ({m.size_gb:g} GB, needs {m.ram_gb:g} GB RAM{mark}, {m.licence})")
+        if advice.ollama_pull:
+            lines.append(f"  ollama:   ollama pull {advice.ollama_pull}")
+        else:
+            lines.append("  ollama:   no Ollama model that fits this machine does this route"
+                         + (" (Ollama generates no images)" if advice.route == "image_generation" else ""))
         if not advice.local and not advice.downloads:
             lines.append("  nothing fits this machine: the route falls back (see `hrouter setup write`)")
         if advice.excluded:

@@ -15,7 +15,9 @@ from typing import TextIO
 
 from hrouter.advisor.catalog import ModelCatalog
 from hrouter.advisor.commands import hf_command
-from hrouter.advisor.configwriter import build_catalog, build_proxy, default_proxy_path, render_yaml, write_configs
+from hrouter.advisor.configwriter import (
+    NO_IMAGE_BACKEND, build_catalog, build_proxy, default_proxy_path, render_yaml, write_configs,
+)
 from hrouter.advisor.download import PIP_INSTALL
 from hrouter.advisor.plan import MODE_TITLE, MODES, SetupPlan, default_plan, route_choices, start_hints
 from hrouter.advisor.recommend import recommend
@@ -142,7 +144,8 @@ class Wizard:
 
     def _confirm_and_write(self, plan: SetupPlan) -> int:
         catalog_text = render_yaml(build_catalog(plan, self.scan.commands))
-        proxy_text = render_yaml(build_proxy(plan, self.output, self.port, self.runtime_urls))
+        proxy = build_proxy(plan, self.output, self.port, self.runtime_urls)
+        proxy_text = render_yaml(proxy)
         self.say()
         self.say(f"--- {self.output} (engine catalog)")
         self.say(catalog_text.rstrip())
@@ -158,12 +161,14 @@ class Wizard:
         )
         self.say(f"Wrote {self.output}")
         self.say(f"Wrote {self.proxy_output}")
+        if "image_generation" not in proxy["engine_backends"]:
+            self.say(f"Note: {NO_IMAGE_BACKEND}")
         downloads = plan.downloads()
         if downloads:
             self.say("Models to download (nothing has been downloaded yet):")
             for repo_id, size in {c.repo_id: c.size_gb for _, c in downloads}.items():
                 self.say(f"  hrouter setup download --repo-id {repo_id} --execute   # {size:g} GB")
-        hints = start_hints(plan, self.runtime_urls, self.scan.commands)
+        hints = start_hints(plan, self.runtime_urls, self.scan.commands, self.port)
         if hints:
             self.say("Model servers the proxy will forward to (start them before hrouter serve):")
             for hint in hints:

@@ -26,7 +26,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_CORPUS = Path("/work/shared/corpus/dev.jsonl")
+#: the calibration corpus beside the checkout (../shared/corpus/), when the team's folder is there
+DEV_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 EXTRA_CORPUS = ROOT / "tests" / "data" / "corpus_extra.jsonl"
 CONFIRM = "human_confirm"
 
@@ -170,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     if not corpora:
         print("error: no corpus given and none of the default corpora exist", file=sys.stderr)
         return 2
+    if not args.corpus and not DEV_CORPUS.exists():
+        print(f"note: no calibration corpus at {DEV_CORPUS}; measuring {EXTRA_CORPUS.name} only", file=sys.stderr)
     from hrouter import ModelRouter, RouterConfigError
 
     try:

@@ -11,8 +11,9 @@ DEFAULT_OUTPUT = "hrouter-artifact.json"
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", nargs="?", metavar="RULES_DIR",
                         help="rules folder (entry file main.rules) or one .rules file (default: the packaged rules)")
-    parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="ARTIFACT",
-                        help=f"where to write the artifact (default: ./{DEFAULT_OUTPUT})")
+    parser.add_argument("-o", "--output", metavar="ARTIFACT",
+                        help=f"where to write the artifact (default: $HROUTER_HOME/{DEFAULT_OUTPUT}, "
+                             "never the current folder, which may be the checkout)")
     parser.add_argument("--no-expects", action="store_true", help="do not run the expect lines while compiling")
     parser.set_defaults(run=run)
 
@@ -33,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
     from hrouter.engine.artifact_io import write_artifact
 
     rules = args.rules if args.rules else default_rules_dir()
+    if args.output is None:
+        from hrouter.server.home import hrouter_home
+
+        args.output = str(hrouter_home() / DEFAULT_OUTPUT)
+        hrouter_home().mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     warnings: list = []
     try:

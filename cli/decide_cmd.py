@@ -104,8 +104,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the full receipt as JSON")
     parser.add_argument("--explain", action="store_true", help="also show the patterns, features and score terms")
     add_conversation_arg(parser)
-    parser.add_argument("--log", nargs="?", const="", metavar="FILE",
-                        help="append a routing event (JSON line) to FILE (default: $HROUTER_HOME/logs/routing-events.jsonl)")
+    # A flag, not `--log [FILE]`: an optional value would swallow the prompt (`--log "hello"`).
+    parser.add_argument("--log", action="store_true",
+                        help="append a routing event (JSON line) to the events log")
+    parser.add_argument("--events", metavar="FILE",
+                        help="the events log --log appends to, as for feedback and replay "
+                             "(default: $HROUTER_HOME/logs/routing-events.jsonl); implies --log")
     parser.add_argument("--prompt-capture", choices=("off", "redacted_preview", "full"), default="redacted_preview",
                         help="how much of the prompt the logged event keeps (default: redacted_preview)")
     add_source_args(parser)
@@ -120,10 +124,10 @@ def run(args: argparse.Namespace) -> int:
     router, prompt, hints = prepared
     started = time.perf_counter()
     decision = router.route(prompt, hints)
-    if args.log is not None:
+    if args.log or args.events:
         from hrouter.server.events import log_decision
 
-        warning = log_decision(args.log or None, prompt, decision, prompt_capture=args.prompt_capture,
+        warning = log_decision(args.events, prompt, decision, prompt_capture=args.prompt_capture,
                                route_seconds=time.perf_counter() - started, hints=hints)
         if warning:
             print(warning, file=sys.stderr)

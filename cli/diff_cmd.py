@@ -41,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"hrouter diff: {exc.filename or corpus}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    if not report.prompts:
+        # Nothing was compared: "no decision changed" would pass a CI gate on a broken corpus.
+        why = f"{report.bad_lines} unreadable line(s), " if report.bad_lines else ""
+        print(f"hrouter diff: {corpus} has no usable prompt ({why}{report.skipped} row(s) without a prompt)",
+              file=sys.stderr)
+        return 2
     if args.html:
         try:
             Path(args.html).write_text(diff_html(report), encoding="utf-8")

@@ -35,9 +35,10 @@ def _hint(result: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hrouter.server.diagnose import default_config_path, doctor, render_table
+    from hrouter.server.diagnose import doctor, render_table
+    from hrouter.server.home import default_proxy_config_path
 
-    report = doctor(args.config or default_config_path(), args.timeout)
+    report = doctor(args.config or default_proxy_config_path(), args.timeout)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
         return 0 if report.ok else 1

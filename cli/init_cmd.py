@@ -26,11 +26,13 @@ def run(args: argparse.Namespace) -> int:
     from importlib import resources
     from pathlib import Path
 
-    folder = Path(os.path.expanduser(args.dir or os.environ.get("HROUTER_HOME") or "~/.hrouter"))
+    from hrouter.server.home import CATALOG_NAME, PROXY_CONFIG_NAME, hrouter_home
+
+    folder = Path(os.path.expanduser(args.dir)) if args.dir else hrouter_home()
     configs = resources.files("hrouter.configs")
     files = {
-        "routing_proxy.yaml": configs.joinpath("presets", f"{args.preset}.yaml").read_text(encoding="utf-8"),
-        "model_router.yaml": configs.joinpath("model_router.yaml").read_text(encoding="utf-8"),
+        PROXY_CONFIG_NAME: configs.joinpath("presets", f"{args.preset}.yaml").read_text(encoding="utf-8"),
+        CATALOG_NAME: configs.joinpath("model_router.yaml").read_text(encoding="utf-8"),
     }
     targets = {name: folder / name for name in files}
     existing = [str(p) for p in targets.values() if p.exists()]
@@ -52,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
             os.replace(tmp, targets[name])  # a reader never sees half a file
     except OSError as exc:
         return _fail(f"cannot write to {folder}: {exc.strerror or exc}")
-    proxy = targets["routing_proxy.yaml"]
+    proxy = targets[PROXY_CONFIG_NAME]
     print(f"wrote {proxy} ({args.preset} preset)")
-    print(f"wrote {targets['model_router.yaml']} (engine catalog)")
+    print(f"wrote {targets[CATALOG_NAME]} (engine catalog)")
     print("next:")
     print(f"  1. edit the backend models in {proxy} to the ones your server has")
     print(f"  2. hrouter doctor --config {proxy}")

@@ -63,9 +63,47 @@ def _columns() -> int:
         return 80
 
 
+#: The one convention for files, shown by `hrouter --help`.
+CONVENTIONS = """\
+files:
+  Per-user files live in $HROUTER_HOME (default ~/.hrouter): routing_proxy.yaml (proxy config),
+  model_router.yaml (engine catalog) and logs/ (routing events, feedback). `hrouter init` and
+  `hrouter setup write|wizard` write those two files there, and the proxy writes its logs there.
+
+  --config FILE is the file the command itself reads:
+    a proxy config for    serve, doctor, validate-proxy-config
+                          (default: $HROUTER_HOME/routing_proxy.yaml if present, else the embedded one)
+    an engine catalog for decide, explain, dispatch-plan, validate-config, feedback, replay, diff
+                          (default: the packaged catalog; a proxy config names its own in router_config)
+  Passing one kind where the other belongs is refused with a message that says so.
+"""
+
+
+class _TopHelpFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
+    """Keeps the conventions' layout; sized like every other help screen."""
+
+
+def _version() -> str:
+    from hrouter import __version__
+
+    return f"hrouter {__version__}"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, with the version read only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit()
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrouter", description="Deterministic model router for AI agents.",
-                                     formatter_class=HelpFormatter)
+                                     epilog=CONVENTIONS, formatter_class=_TopHelpFormatter)
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         if only is None:

@@ -11,7 +11,8 @@ WATCH_ENV = "HROUTER_SERVE_WATCH"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="proxy config YAML (default: the embedded default config)")
+    parser.add_argument("--config", help="proxy config YAML (default: $HROUTER_HOME/routing_proxy.yaml if present, "
+                                         "else the embedded default)")
     parser.add_argument("--host", help="bind address (default: proxy.host, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: proxy.port, 8082)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
@@ -51,9 +52,9 @@ def app_from_environment():
     try:
         return create_app(config, watch_interval=watch)
     except RouterConfigError as exc:
-        # A worker started by SIGHUP (uvicorn replaces workers one by one) found rules that do
-        # not compile or fail their expects: uvicorn then keeps the running worker, with the
-        # rules it has. Say why in one line instead of a traceback.
+        # A worker restarted by the supervisor (the old one died) found rules that do not
+        # compile or fail their expects; the other workers keep theirs. Say why in one line
+        # instead of a traceback. (SIGHUP reloads workers in place: server/supervisor.py.)
         logging.getLogger("hrouter.proxy").error(
             "a new worker refuses the rules, the running workers keep the previous ones: %s", exc)
         raise SystemExit(1) from None
@@ -86,10 +87,11 @@ def run(args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config
+    from hrouter.server.config import ProxyConfigError, bind_problem, load_proxy_config, self_backend_problems
+    from hrouter.server.home import default_proxy_config_path
 
     try:
-        config = load_proxy_config(args.config)
+        config = load_proxy_config(args.config or default_proxy_config_path())
     except ProxyConfigError as exc:
         return _fail(f"invalid config {exc.source}: " + "; ".join(exc.problems))
     host = args.host or config.proxy.host
@@ -99,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(problem)
     if args.workers < 1:
         return _fail("--workers must be at least 1")
+    if not args.demo:  # --demo moves every backend to a stand-in on a free port
+        loops = self_backend_problems(config.backends, host, port)
+        if loops:
+            return _fail("; ".join(loops))
     import attrs
 
     # The Host check (guard.py) accepts the address actually bound, not only the config's.
@@ -145,9 +151,9 @@ def run(args: argparse.Namespace) -> int:
             uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,
                                        workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5,
                                        http=PROTOCOL)
-            from uvicorn.supervisors import Multiprocess
+            from hrouter.server.supervisor import InPlaceReloadSupervisor
 
-            Multiprocess(uv_config, sockets=[sock]).run()
+            InPlaceReloadSupervisor(uv_config, sockets=[sock]).run()
         else:
             app = create_app(config, router, watch_interval=watch)
             server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5,

@@ -23,7 +23,9 @@ def _common(p: argparse.ArgumentParser, probe: bool = True) -> None:
 
 
 def _writing(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--proxy-output", metavar="FILE", help="proxy config to write (default: beside --output, *.proxy.yaml)")
+    p.add_argument("--output", metavar="FILE",
+                   help="engine catalog to write (default: $HROUTER_HOME/model_router.yaml, else ~/.hrouter/...)")
+    p.add_argument("--proxy-output", metavar="FILE", help="proxy config to write (default: routing_proxy.yaml beside --output)")
     p.add_argument("--port", type=int, default=8082, help="port the proxy will listen on (default: %(default)s)")
     p.add_argument(
         "--runtime-url", metavar="NAME=URL", action="append",
@@ -41,15 +43,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--json", action="store_true", help="print JSON")
     wiz = sub.add_parser("wizard", help="choose a model for each route interactively and write the configs")
     _common(wiz)
-    wiz.add_argument(
-        "--output", metavar="FILE", default="configs/model_router.local.yaml",
-        help="engine catalog to write (default: %(default)s)",
-    )
     _writing(wiz)
     wiz.add_argument("--force", action="store_true", help="allow replacing existing files (you are still asked)")
     write = sub.add_parser("write", help="write the recommended configs without questions")
     _common(write)
-    write.add_argument("--output", metavar="FILE", required=True, help="engine catalog to write")
     _writing(write)
     write.add_argument("--mode", choices=("local", "hosted", "mixed"), default="local", help="where models run (default: %(default)s)")
     write.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -117,7 +114,7 @@ def _recommend(args) -> int:
 def _write(args) -> int:
     from pathlib import Path
 
-    from hrouter.advisor.configwriter import write_configs
+    from hrouter.advisor.configwriter import NO_IMAGE_BACKEND, build_proxy, default_catalog_path, write_configs
     from hrouter.advisor.plan import default_plan, parse_runtime_urls, start_hints
     from hrouter.advisor.recommend import recommend
 
@@ -126,15 +123,17 @@ def _write(args) -> int:
     plan = default_plan(scan, recommend(scan, catalog), args.mode)
     proxy = Path(args.proxy_output) if args.proxy_output else None
     catalog_path, proxy_path = write_configs(
-        plan, Path(args.output), proxy, force=args.force, commands=scan.commands, port=args.port, runtime_urls=runtime_urls
+        plan, Path(args.output) if args.output else default_catalog_path(), proxy, force=args.force, commands=scan.commands, port=args.port, runtime_urls=runtime_urls
     )
     print(f"wrote {catalog_path}")
     print(f"wrote {proxy_path}")
     for route, choice in plan.choices.items():
         print(f"  {route:<17} {choice.label}")
+    if "image_generation" not in build_proxy(plan, catalog_path, args.port, runtime_urls)["engine_backends"]:
+        print(f"Note: {NO_IMAGE_BACKEND}")
     if plan.downloads():
         print("Models still to download: hrouter setup download (add --execute to run it)")
-    hints = start_hints(plan, runtime_urls, scan.commands)
+    hints = start_hints(plan, runtime_urls, scan.commands, args.port)
     if hints:
         print("Model servers the proxy will forward to (start them before hrouter serve):")
         for hint in hints:
@@ -144,13 +143,14 @@ def _write(args) -> int:
 
 
 def _wizard(args) -> int:
+    from hrouter.advisor.configwriter import default_catalog_path
     from hrouter.advisor.plan import parse_runtime_urls
     from hrouter.advisor.wizard import Wizard
 
     runtime_urls = parse_runtime_urls(args.runtime_url)
     scan, catalog = _scan_and_catalog(args)
     wizard = Wizard(
-        scan, catalog, output=args.output, proxy_output=args.proxy_output,
+        scan, catalog, output=args.output or str(default_catalog_path()), proxy_output=args.proxy_output,
         force=args.force, port=args.port, runtime_urls=runtime_urls,
     )
     return wizard.run()

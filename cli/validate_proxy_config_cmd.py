@@ -15,9 +15,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hrouter.server.diagnose import check_config, default_config_path
+    from hrouter.server.diagnose import check_config
+    from hrouter.server.home import default_proxy_config_path
 
-    report = check_config(args.config or default_config_path())
+    report = check_config(args.config or default_proxy_config_path())
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
         return 0 if report.ok else 1

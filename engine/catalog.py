@@ -180,6 +180,15 @@ def parse_yaml(text: str, origin: str) -> CatalogFile:
     return parse_data(data, origin)
 
 
+#: What a proxy config passed where a catalog belongs is told (`--config` means the file the
+#: command reads: a catalog for the routing commands, a proxy config for the proxy commands).
+WRONG_KIND_HINT = (
+    "$: this is a proxy config (it has backends), not an engine catalog: `--config` of decide, explain, "
+    "dispatch-plan, validate-config, feedback, replay and diff takes an engine catalog (model_router.yaml), such as "
+    "the file this config's router_config names"
+)
+
+
 def parse_data(data: Any, origin: str) -> CatalogFile:
     """Structure and check; every problem found raises one ``CatalogError`` listing them all."""
     from hrouter.engine.convert import key_path_errors, strict_converter
@@ -188,6 +197,8 @@ def parse_data(data: Any, origin: str) -> CatalogFile:
         raise CatalogError(origin, ["$: a catalog is a mapping with routing_targets, safety and engines"])
     if "scoring" in data:
         raise CatalogError(origin, ["$.scoring: scoring lives in the .rules files, not in the catalog"])
+    if "engines" not in data and ("backends" in data or "engine_backends" in data):
+        raise CatalogError(origin, [WRONG_KIND_HINT])
     try:
         raw = strict_converter.structure(data, CatalogFile)
     except Exception as exc:

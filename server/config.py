@@ -27,6 +27,7 @@ DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 # Past this a body is no prompt but a memory and CPU exhaustion attempt.
 MAX_BODY_BYTES_LIMIT = 256 * 1024 * 1024
 PROMPT_CAPTURE_MODES = ("off", "redacted_preview", "full")
+UNKNOWN_MODEL_MODES = ("route", "refuse")
 EMBEDDED_CONFIG = "routing_proxy.yaml"
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
@@ -63,12 +64,16 @@ class ProxySettings:
     max_n: int = 8
     #: the largest max_tokens / max_completion_tokens a request may ask for
     max_tokens: int = 262144
+    #: a request `model` that is no model id, engine or backend: "route" it (and say so in the
+    #: x-hrouter-unknown-model header) or "refuse" it (404 model_not_found)
+    unknown_models: str = "route"
 
 
 @attrs.frozen
 class ObservabilityConfig:
     enabled: bool = False
-    log_path: str = "~/.hrouter/logs/routing-events.jsonl"
+    #: None: $HROUTER_HOME/logs/routing-events.jsonl (~/.hrouter/...), where replay and feedback look
+    log_path: str | None = None
     max_bytes: int = 10 * 1024 * 1024
     backups: int = 5
     prompt_capture: str = "redacted_preview"
@@ -132,6 +137,39 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _local_alias(host: str) -> str:
+    """One name for every way of saying "this machine" (loopback, or all interfaces, which
+    include loopback); any other host stays as written."""
+    host = host.strip("[]").lower()
+    if is_loopback(host):
+        return "<local>"
+    try:
+        return "<local>" if ipaddress.ip_address(host).is_unspecified else host
+    except ValueError:
+        return host
+
+
+def self_backend_problems(backends: dict[str, BackendConfig], host: str, port: int) -> list[str]:
+    """Backends whose base_url is the proxy's own listen address: every request sent there
+    would come back into the proxy, routed again, forever (or until the client times out)."""
+    if not port:  # 0: an ephemeral port, which no configured URL can name in advance
+        return []
+    problems = []
+    for name, backend in backends.items():
+        parts = urlsplit(backend.base_url)
+        try:
+            backend_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:
+            continue  # not a port number: reported as a bad URL elsewhere
+        if parts.hostname and backend_port == port and _local_alias(parts.hostname) == _local_alias(host):
+            problems.append(
+                f"$.backends.{name}.base_url: {backend.base_url} is the proxy's own address ({host}:{port}); "
+                "requests would loop back into hrouter. Give the model server another port, or the proxy "
+                "another proxy.port"
+            )
+    return problems
+
+
 def bind_problem(config: ProxyConfig, host: str) -> str | None:
     """Why binding to `host` must be refused, or None when it is allowed."""
     if is_loopback(host) or config.proxy.allow_remote or config.resolved_api_key():
@@ -165,6 +203,8 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
     if p.api_key_env and not os.environ.get(p.api_key_env):
         # Starting without the key would silently disable auth: fail closed instead.
         problems.append(f"$.proxy.api_key_env: environment variable {p.api_key_env} is not set")
+    if p.unknown_models not in UNKNOWN_MODEL_MODES:
+        problems.append(f"$.proxy.unknown_models: {p.unknown_models!r} is not one of " + ", ".join(UNKNOWN_MODEL_MODES))
     if p.max_body_bytes < 1024:
         problems.append(f"$.proxy.max_body_bytes: {p.max_body_bytes} is too small (at least 1024)")
     if p.max_body_bytes > MAX_BODY_BYTES_LIMIT:
@@ -206,6 +246,7 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             if not _HEADER_VALUE.fullmatch(value):
                 problems.append(f"$.backends.{name}.headers.{header}: the value must be printable ASCII "
                                 "(no line breaks or other characters)")
+    problems += self_backend_problems(cfg.backends, p.host, p.port)
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
     for engine, backend in cfg.engine_backends.items():
@@ -239,6 +280,10 @@ def config_from_data(data: Any, source: str = "<memory>", base_dir: Path | None 
         data = {}
     if not isinstance(data, dict):
         raise ProxyConfigError(source, ["$: the proxy config must be a mapping"])
+    if "backends" not in data and ("engines" in data or "routing_targets" in data):
+        raise ProxyConfigError(source, [
+            "$: this is an engine catalog (it has engines), not a proxy config: `--config` of serve, doctor and "
+            "validate-proxy-config takes a proxy config (routing_proxy.yaml); name the catalog in its router_config"])
     if "source" in data:
         raise ProxyConfigError(source, ["$.source: extra field"])
     try:

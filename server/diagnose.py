@@ -4,7 +4,6 @@ builds, how engines map to backends, and (doctor) whether each backend answers a
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import attrs
@@ -39,13 +38,6 @@ class Report:
             "engine_backends": dict(cfg.engine_backends) if cfg else {},
             "backends": self.backends,
         }
-
-
-def default_config_path() -> str | None:
-    """$HROUTER_HOME/routing_proxy.yaml (or ~/.hrouter/...) when it exists, else None (embedded)."""
-    home = os.environ.get("HROUTER_HOME") or os.path.expanduser("~/.hrouter")
-    path = os.path.join(home, "routing_proxy.yaml")
-    return path if os.path.exists(path) else None
 
 
 def check_config(path: str | None) -> Report:

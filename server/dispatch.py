@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from hrouter.engine.catalog import CONFIRM_TARGET
 from hrouter.server.config import ProxyConfig
 
 CONFIRM = "human_confirm"
@@ -44,6 +45,17 @@ def _forced(config: ProxyConfig, router: Any, model: Any) -> tuple[dict[str, Any
     return None, None
 
 
+def unknown_model(config: ProxyConfig, router: Any, model: Any) -> str | None:
+    """The request's `model` when it names nothing the proxy knows (an agent's default "gpt-4o",
+    a typo of an engine), printable and bounded for a header; None when it is known or absent."""
+    if not isinstance(model, str) or not model or model in config.proxy.model_ids:
+        return None
+    engines = getattr(getattr(router, "catalog", None), "engines", None) or {}
+    if model in config.engine_backends or model in engines or model in config.backends:
+        return None
+    return "".join(c for c in model if c.isprintable() and c.isascii())[:100] or "?"
+
+
 def choose(config: ProxyConfig, router: Any, body: dict[str, Any]) -> Choice:
     # The whole body: rules may test its tools, tool_choice, reasoning parameters and model id.
     # Without a message list there is no conversation: the router fails closed on it.
@@ -65,3 +77,14 @@ def confirmation_details(decision: Any) -> tuple[dict[str, Any], dict[str, Any]]
     reasons = [str(r) for r in decision.reasons]
     fired = [{"rule": f.rule, "loc": f.loc} for f in decision.fired_rules]
     return {"reasons": reasons, "fired_rules": [f["rule"] for f in fired]}, {"reasons": reasons, "fired_rules": fired}
+
+
+def unavailable_details(decision: Any) -> dict[str, Any] | None:
+    """When the gate was reached for want of an engine (the rules chose a target, and no engine
+    in its fallback chain is available or able), which engines were skipped and why; None for a
+    refusal the rules made. Such a request is not a safety refusal: it is answered 503, and it
+    is not forwarded either way."""
+    if decision.selected_target == CONFIRM_TARGET or decision.availability_valid:
+        return None
+    skipped = [{"engine": r.engine, "reason": r.reason} for r in decision.rejected_engines]
+    return {"target": decision.selected_target, "rejected_engines": skipped}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -12,11 +13,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hrouter.server.body import BodyTooLarge, BodyTooSlow, ClientGone, read_body
 from hrouter.server.chat_checks import BodyRefused, parse_chat_body
-from hrouter.server.dispatch import CONFIRM, choose, confirmation_details
+from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details, unknown_model
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
 from hrouter.server.middleware import authorized
+from hrouter.server.request_shape import shape_problem
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -91,13 +93,31 @@ async def chat_completions(request: Request) -> Response:
                 else parse_chat_body(raw, config.proxy))
     except BodyRefused as exc:
         return error_response(400, str(exc), "invalid_request_error", error_fields=exc.fields())
+    problem = shape_problem(body)
+    if problem:
+        return error_response(400, problem, "invalid_request_error", headers={"x-should-retry": "false"})
 
     router = state.holder.router  # read once: a reload mid-request does not mix rule sets
+    unknown = unknown_model(config, router, body.get("model"))
+    if unknown and config.proxy.unknown_models == "refuse":
+        return error_response(
+            404, f"The model {unknown!r} is not served here: use " + " or ".join(config.proxy.model_ids)
+            + " (routed), an engine or a backend name.", "model_not_found", headers={"x-should-retry": "false"})
     routed_at = time.perf_counter()
     choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
     engine = choice.engine
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine, request.scope)
+    unavailable = unavailable_details(choice.decision) if engine == CONFIRM else None
+    if unavailable:
+        why = "; ".join(f"{r['engine']}: {r['reason']}" for r in unavailable["rejected_engines"]) or "none configured"
+        log.warning("request=%s no engine for target %s: %s", request_id, unavailable["target"], why)
+        outcome.done(503)
+        return error_response(
+            503, f"No engine can serve this request (target {unavailable['target']!r}): {why}.",
+            "engine_unavailable", headers={"x-routed-engine": CONFIRM}, error_fields=unavailable,
+            selected_engine=engine,
+        )
     if engine == CONFIRM:
         log.info("request=%s engine=%s status=409", request_id, engine)
         outcome.done(409)
@@ -132,6 +152,8 @@ async def chat_completions(request: Request) -> Response:
 
     backend = attempts.backend
     headers = _upstream_headers(response, engine, backend)
+    if unknown:
+        headers["x-hrouter-unknown-model"] = unknown  # routed as if it said "hrouter"
     if attempts.fallback_used:
         headers["x-hrouter-fallback"] = attempts.summary()[:200]
     if stream and not response.is_closed:
@@ -185,6 +207,8 @@ async def health(request: Request) -> Response:
         "rules": rules,
         "observability": state.sink.status(),
         "proxy_config": state.config.source,
+        # which process answered: with --workers each one serves (and reloads) its own router
+        "worker_pid": os.getpid(),
     }
     return JSONResponse(body, status_code=code)
 

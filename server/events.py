@@ -27,6 +27,7 @@ from typing import Any, Mapping
 
 import attrs
 
+from hrouter.server.home import hrouter_home
 from hrouter.server.jsonl_appender import DEFAULT_BACKUPS, DEFAULT_MAX_BYTES, JsonlAppender
 from hrouter.server.redact import CAPTURE_REDACTED, capture_mode, prompt_fields
 
@@ -35,16 +36,16 @@ _BATCH = 256
 
 
 def utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(time.time())
+
+
+def utc_iso(seconds: float) -> str:
+    """A Unix time as UTC ISO 8601 with milliseconds and `Z`, the one timestamp format of events and /health."""
+    return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_request_id() -> str:
     return f"req-{uuid.uuid4().hex[:20]}"
-
-
-def hrouter_home() -> Path:
-    """Where per-user files live: ``$HROUTER_HOME`` or ``~/.hrouter``."""
-    return Path(os.path.expanduser(os.environ.get("HROUTER_HOME") or "~/.hrouter"))
 
 
 def default_events_path() -> Path:

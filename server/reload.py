@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from hrouter.server.events import utc_iso
+
 log = logging.getLogger("hrouter.proxy")
 _LOCATION = re.compile(r"[\w./~+-]+\.(?:rules|ya?ml|json):\d+(?::\d+)?")
 
@@ -81,7 +83,7 @@ class RouterHolder:
         return {
             "artifact_hash": getattr(self.router, "artifact_hash", None),
             "generation": self.generation,
-            "last_reload_at": self.last_reload_at,
+            "last_reload_at": None if self.last_reload_at is None else utc_iso(self.last_reload_at),
             "reload_error": self.last_error,
         }
 

@@ -75,17 +75,26 @@ def latency_svg(hist: LatencyHistogram | None) -> str:
     """Vertical bars over (possibly log-spaced) latency bins, as inline SVG."""
     if hist is None or not hist.counts:
         return "<p class=\"muted\">no latency recorded</p>"
-    width, height, pad = 640, 220, 40
+    width, height, pad = 640, 220, 56
     n = len(hist.counts)
     peak = max(hist.counts) or 1
     bw = (width - 2 * pad) / n
+    top = 20  # the tallest bar's top
     parts = [
-        f"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{width}\" height=\"{height + 30}\" "
+        f"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{width}\" height=\"{height + 46}\" "
         f"aria-label=\"latency histogram\"><title>{_e(hist.field)} histogram (ms)</title>",
         f"<line x1=\"{pad}\" y1=\"{height}\" x2=\"{width - pad}\" y2=\"{height}\" stroke=\"#1d2330\"/>",
+        f"<line x1=\"{pad}\" y1=\"{top}\" x2=\"{pad}\" y2=\"{height}\" stroke=\"#1d2330\"/>",
+        f"<text x=\"{pad - 6}\" y=\"{height}\" text-anchor=\"end\">0</text>",
+        f"<text x=\"{pad - 6}\" y=\"{top + 4}\" text-anchor=\"end\">{peak}</text>",
+        # axis titles: what each axis counts, so the chart reads without the page around it
+        f"<text class=\"axis\" x=\"{width / 2:.0f}\" y=\"{height + 40}\" text-anchor=\"middle\">"
+        f"{_e(hist.field)} (ms, bin edges)</text>",
+        f"<text class=\"axis\" x=\"14\" y=\"{(top + height) / 2:.0f}\" text-anchor=\"middle\" "
+        f"transform=\"rotate(-90 14 {(top + height) / 2:.0f})\">requests per bin</text>",
     ]
     for i, count in enumerate(hist.counts):
-        h = (height - 20) * count / peak
+        h = (height - top) * count / peak
         x = pad + i * bw
         lo, hi = hist.edges[i], hist.edges[i + 1]
         parts.append(
@@ -95,7 +104,7 @@ def latency_svg(hist: LatencyHistogram | None) -> str:
     for i in (0, n // 2, n):
         x = pad + i * bw
         parts.append(f"<text x=\"{x:.1f}\" y=\"{height + 16}\" text-anchor=\"middle\">{_fmt(hist.edges[i])} ms</text>")
-    parts.append(f"<text x=\"{pad}\" y=\"12\">peak bin: {peak}</text></svg>")
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -141,6 +150,7 @@ def replay_html(r: ReplayReport) -> str:
                 ["decisions changed", str(r.changed)],
             ],
         ),
+        f"<p class=\"hint\">{_e(r.without_prompt_hint())}</p>" if r.without_prompt_hint() else "",
         "</section>",
         "<section id=\"distribution\"><h2>Route distribution</h2><h3>As logged</h3>",
         bar_chart(r.distribution_logged, "route distribution as logged"),

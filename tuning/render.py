@@ -63,8 +63,11 @@ def replay_text(r: ReplayReport) -> str:
         + (f"  routing errors: {r.route_errors}" if r.route_errors else "")
         + (f"  unreadable lines: {r.bad_lines}" if r.bad_lines else ""),
         f"labels: {r.labels}" + (f" ({r.labels_not_in_log} not found in the log)" if r.labels_not_in_log else ""),
-        "",
     ]
+    hint = r.without_prompt_hint()
+    if hint:
+        out.append(f"hint: {hint}")
+    out.append("")
     out += agreement_lines("agreement with labels (replayed)", r.agreement)
     out += agreement_lines("agreement with labels (as logged)", r.logged_agreement)
     out += ["", f"decisions changed vs logged: {r.changed} of {r.replayed} replayed"]

@@ -77,6 +77,14 @@ class ReplayReport:
     misroutes: tuple[Misroute, ...]
     misroutes_total: int
 
+    def without_prompt_hint(self) -> str | None:
+        """What to change when events could not be re-routed for want of their prompt."""
+        if not self.without_prompt:
+            return None
+        return (f"{self.without_prompt} of {self.rows} events have no prompt to re-route: the proxy logged them with "
+                "observability.prompt_capture off or redacted_preview. Replay needs `full` (or serve with "
+                "HROUTER_LOG_PROMPTS=1 for a calibration run; delete that log afterwards).")
+
 
 def replay(
     events_path: str | os.PathLike[str],

@@ -111,7 +111,7 @@ def test_write_is_atomic_and_never_overwrites_without_force(tmp_path, small_mach
     _, plan = plan_for(tmp_path, small_machine)
     target = tmp_path / "out/model_router.local.yaml"
     catalog_path, proxy_path = write_configs(plan, target)
-    assert proxy_path == default_proxy_path(catalog_path) == tmp_path / "out/model_router.local.proxy.yaml"
+    assert proxy_path == default_proxy_path(catalog_path) == tmp_path / "out/routing_proxy.yaml"
     written = yaml.safe_load(catalog_path.read_text())
     load_engine_catalog(written)
     cfg = yaml.safe_load(proxy_path.read_text())
@@ -123,7 +123,7 @@ def test_write_is_atomic_and_never_overwrites_without_force(tmp_path, small_mach
     assert catalog_path.read_text() == "# mine\n"
     write_configs(plan, target, force=True)
     assert catalog_path.read_text() == before
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model_router.local.proxy.yaml", "model_router.local.yaml"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model_router.local.yaml", "routing_proxy.yaml"]
 
 
 def test_a_failed_write_leaves_no_file_and_no_temp(tmp_path):
@@ -207,3 +207,47 @@ def test_the_real_router_follows_the_written_fallbacks(tmp_path, small_machine):
     assert router.route_fast("design a distributed task scheduler architecture") == "fast_local"
     assert router.route_fast("summarize these notes") == "fast_local"
     assert router.route_fast("drop the production database") == "human_confirm"
+
+
+def _llama_plan(routes=("fast", "balanced", "reasoning", "coding")) -> SetupPlan:
+    from hrouter.advisor.plan import Choice
+
+    return SetupPlan("local", {r: Choice("local", r, runtime="llama-server", model=f"m-{r}", path=f"/m/{r}.gguf")
+                               for r in routes})
+
+
+@pytest.mark.parametrize("port", [8080, 8081, 8082, 8083])
+def test_no_written_backend_is_the_proxy_itself(tmp_path, port):
+    from hrouter.advisor.plan import start_hints
+
+    proxy = build_proxy(_llama_plan(), tmp_path / "c.yaml", port)
+    ports = [int(b["base_url"].rsplit(":", 1)[1].split("/")[0]) for b in proxy["backends"].values()]
+    assert port not in ports and len(set(ports)) == 4
+    load_proxy(proxy, tmp_path)  # the proxy's own loader accepts what was written
+    assert not any(f"--port {port}`" in h for h in start_hints(_llama_plan(), proxy_port=port))
+
+
+def test_a_runtime_url_on_the_proxy_port_is_refused(tmp_path):
+    from hrouter.advisor.plan import Choice, parse_runtime_urls
+
+    ollama = SetupPlan("local", {**{r: SKIP for r in ROUTES}, "fast": Choice(
+        "local", "fast", runtime="ollama", model="qwen3:0.6b", base_url="http://127.0.0.1:11434/v1")})
+    urls = parse_runtime_urls(["ollama=http://localhost:8082/v1"])
+    with pytest.raises(ValueError, match="proxy's own address"):
+        build_proxy(ollama, tmp_path / "c.yaml", 8082, urls)
+    with pytest.raises(ValueError):
+        write_configs(ollama, tmp_path / "c.yaml", port=8082, runtime_urls=urls)
+    assert not (tmp_path / "c.yaml").exists()
+    # a single-model server given the proxy's port moves to the next one instead
+    moved = build_proxy(_llama_plan(("fast",)), tmp_path / "c.yaml", 8082, {"llama-server": "http://localhost:8082/v1"})
+    assert moved["backends"]["fast"]["base_url"] == "http://localhost:8083/v1"
+
+
+def test_image_generation_never_goes_to_a_chat_model(fake_home, large_machine, tmp_path, capsys):
+    from hrouter.advisor.configwriter import NO_IMAGE_BACKEND
+
+    _, plan = plan_for(fake_home, large_machine)
+    proxy = build_proxy(plan, tmp_path / "c.yaml")
+    assert "image_generation" not in proxy["engine_backends"]
+    assert proxy["engine_backends"]["web_research"] in proxy["backends"]
+    assert "502 routing_backend_missing" in NO_IMAGE_BACKEND

@@ -73,3 +73,19 @@ def test_disk_space_excludes_downloads(tmp_path, small_machine):
     for route in ROUTES:
         assert all(p.model.size_gb + 1 <= 2.0 for p in rec.route(route).downloads)
     assert any("free" in e.reason for e in rec.route("balanced").excluded)
+
+
+def test_recommend_names_an_ollama_model_per_route_or_says_there_is_none(tmp_path, large_machine):
+    from hrouter.advisor.render import recommend_text
+
+    rec = advice(tmp_path, large_machine)
+    catalog = load_catalog()
+    for route in ("fast", "balanced", "reasoning", "coding", "vision"):
+        tag = rec.route(route).ollama_pull
+        assert tag in {m.ollama for m in catalog.for_route(route)}, route
+    assert rec.route("image_generation").ollama_pull is None
+    text = recommend_text(rec)
+    assert f"ollama pull {rec.route('vision').ollama_pull}" in text
+    image = text[text.index("image_generation ->"):]
+    assert "no Ollama model that fits this machine does this route (Ollama generates no images)" in image
+    assert rec.to_dict()["routes"][ROUTES.index("vision")]["ollama_pull"] == rec.route("vision").ollama_pull

@@ -44,7 +44,7 @@ def test_hosted_mode_offers_only_apis_and_writes_their_keys(tmp_path, small_mach
     assert catalog["engines"]["balanced_local"]["provider"] == "anthropic"  # second option chosen
     assert catalog["engines"]["fast_local"]["availability"]["required_env"] == ["OPENAI_API_KEY"]
     assert catalog["engines"]["image_generation"]["enabled"] is False  # only "skip" for hosted images
-    proxy = yaml.safe_load((tmp_path / "out/r.proxy.yaml").read_text())
+    proxy = yaml.safe_load((tmp_path / "out/routing_proxy.yaml").read_text())
     assert proxy["backends"]["balanced"]["api_key_env"] == "ANTHROPIC_API_KEY"
 
 

@@ -27,7 +27,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_compile_writes_artifact_and_summary(tmp_path):
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "main.rules").write_text(GOOD)
-    proc = run("compile", "rules", "--no-expects", cwd=tmp_path)
+    proc = run("compile", "rules", "-o", "hrouter-artifact.json", "--no-expects", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / "hrouter-artifact.json").read_text())
     assert [r["id"] for r in data["rules"]] == ["wipe", "coding", "default"]
@@ -69,13 +69,14 @@ def test_warnings_go_to_stderr_and_do_not_fail(tmp_path):
     assert proc.stdout.rstrip().endswith(", 1 warning")
 
 
-def test_default_rules_and_default_output(tmp_path):
+def test_default_rules_and_default_output(tmp_path, private_home):
     proc = run("compile", "--no-expects", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    data = json.loads((tmp_path / "hrouter-artifact.json").read_text())
+    data = json.loads((private_home / "hrouter-artifact.json").read_text())
     assert data["rules"][-1]["kind"] == "default"
     assert "main.rules" in [s["path"] for s in data["sources"]]
-    assert proc.stdout.startswith("compiled ") and "-> hrouter-artifact.json" in proc.stdout
+    assert proc.stdout.startswith("compiled ") and f"-> {private_home / 'hrouter-artifact.json'}" in proc.stdout
+    assert list(tmp_path.iterdir()) == []  # nothing in the current folder (a checkout, say)
 
 
 def test_unwritable_output(tmp_path):

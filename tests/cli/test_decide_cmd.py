@@ -97,7 +97,7 @@ def test_log_appends_an_event_without_the_raw_prompt(capsys, rules, tmp_path):
     log = tmp_path / "events.jsonl"
     secret = "rewrite this text for alice@example.com"
     for _ in range(2):
-        rc, _, err = run(capsys, "decide", "--rules", rules, "--log", str(log), secret)
+        rc, _, err = run(capsys, "decide", "--rules", rules, "--events", str(log), secret)
         assert rc == 0 and err == ""
     lines = log.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
@@ -108,7 +108,7 @@ def test_log_appends_an_event_without_the_raw_prompt(capsys, rules, tmp_path):
 
 def test_log_full_capture_keeps_the_prompt_for_replay(capsys, rules, tmp_path):
     log = tmp_path / "events.jsonl"
-    rc, _, _ = run(capsys, "decide", "--rules", rules, "--log", str(log), "--prompt-capture", "full",
+    rc, _, _ = run(capsys, "decide", "--rules", rules, "--events", str(log), "--prompt-capture", "full",
                    "rewrite this text")
     assert rc == 0
     assert "rewrite this text" in log.read_text(encoding="utf-8")
@@ -117,9 +117,16 @@ def test_log_full_capture_keeps_the_prompt_for_replay(capsys, rules, tmp_path):
 def test_log_to_an_unwritable_place_warns_but_still_decides(capsys, rules, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    rc, out, err = run(capsys, "decide", "--rules", rules, "--log", str(blocker / "events.jsonl"), "rewrite this text")
+    rc, out, err = run(capsys, "decide", "--rules", rules, "--events", str(blocker / "events.jsonl"), "rewrite this text")
     assert rc == 0 and "engine:       fast_local" in out
     assert "could not write the routing event" in err
+
+
+def test_log_is_a_flag_that_never_takes_the_prompt(capsys, rules, private_home):
+    rc, out, _ = run(capsys, "decide", "--rules", rules, "--log", "rewrite this text")
+    assert rc == 0 and "engine:       fast_local" in out
+    event = json.loads((private_home / "logs" / "routing-events.jsonl").read_text(encoding="utf-8"))
+    assert event["selected_engine"] == "fast_local" and event["prompt_chars"] == len("rewrite this text")
 
 
 def test_help_wraps_to_the_terminal_width(monkeypatch, capsys):

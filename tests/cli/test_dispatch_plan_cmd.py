@@ -27,3 +27,30 @@ def test_alternatives_only_on_request(capsys, art):
 def test_config_error_exit_code(capsys, art, tmp_path):
     assert main(["dispatch-plan", "--config", str(tmp_path / "x.yaml"), "--rules", art, "hi"]) == 1
     assert "x.yaml: file not found" in capsys.readouterr().err
+
+
+def test_plan_and_proxy_agree_on_the_backend_and_its_model_name(capsys):
+    import httpx
+
+    from hrouter.server.app import create_app
+    from hrouter.server.config import load_proxy_config
+    from hrouter.server.demo import start_demo_backends
+    from hrouter.server.threaded import ThreadedServer
+
+    prompt = "fix the failing test in my repo"
+    assert main(["dispatch-plan", "--json", prompt]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["proxy"]["config"] == "<embedded routing_proxy.yaml>"
+    config, standins = start_demo_backends(load_proxy_config(None))
+    try:
+        with ThreadedServer(create_app(config)) as proxy:
+            r = httpx.post(f"{proxy.url}/v1/chat/completions", timeout=10,
+                           json={"model": "hrouter", "messages": [{"role": "user", "content": prompt}]})
+    finally:
+        for server in standins:
+            server.stop()
+    assert r.status_code == 200
+    assert r.headers["x-routed-engine"] == plan["engine"]
+    assert r.headers["x-routed-backend"] == plan["proxy"]["backend"]
+    assert r.json()["model"] == plan["proxy"]["model"]  # the stand-in echoes the model it was asked for
+    assert f"as model '{plan['proxy']['model']}'" in plan["action"]

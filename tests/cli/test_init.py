@@ -50,3 +50,32 @@ def test_unknown_preset_is_a_usage_error(tmp_path, capsys):
         main(["init", "--preset", "vllm", "--dir", str(tmp_path)])
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def _catalog_tags(route):
+    from hrouter.advisor.catalog import load_catalog
+
+    return {m.ollama for m in load_catalog().for_route(route) if m.ollama}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_each_preset_sends_images_to_a_vision_backend_and_never_image_generation_to_a_chat_model(preset, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert main(["init", "--preset", preset, "--yes", "--dir", str(tmp_path)]) == 0
+    cfg = load_proxy_config(tmp_path / "routing_proxy.yaml")
+    vision = cfg.engine_backends["multimodal_vision"]
+    text_backends = {cfg.engine_backends[e] for e in ("fast_local", "balanced_local", "reasoning_local", "code_agent")}
+    assert vision not in text_backends
+    assert "image_generation" not in cfg.engine_backends
+    assert "image_generation: no backend" in (tmp_path / "routing_proxy.yaml").read_text()
+
+
+def test_the_ollama_preset_names_capable_models_and_how_to_pull_each(tmp_path):
+    assert main(["init", "--preset", "ollama", "--yes", "--dir", str(tmp_path)]) == 0
+    text = (tmp_path / "routing_proxy.yaml").read_text()
+    cfg = load_proxy_config(tmp_path / "routing_proxy.yaml")
+    for backend in cfg.backends.values():
+        assert f"ollama pull {backend.model}" in text
+    assert cfg.backends[cfg.engine_backends["multimodal_vision"]].model in _catalog_tags("vision")
+    assert cfg.backends[cfg.engine_backends["code_agent"]].model in _catalog_tags("coding")
+    assert "Ollama generates no images" in text

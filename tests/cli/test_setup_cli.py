@@ -98,7 +98,7 @@ def test_write_creates_valid_configs_and_refuses_to_overwrite(machine):
     args = ["setup", "write", "--output", str(out), "--hardware", str(machine["tmp"] / "large.json")]
     first = hrouter(machine, *args)
     assert first.returncode == 0, first.stderr
-    proxy = out.with_name("model_router.local.proxy.yaml")
+    proxy = out.with_name("routing_proxy.yaml")
     assert f"wrote {out}" in first.stdout and f"hrouter serve --config {proxy}" in first.stdout
     _validate_catalog(out)
     from hrouter.server.config import load_proxy_config
@@ -106,6 +106,8 @@ def test_write_creates_valid_configs_and_refuses_to_overwrite(machine):
     cfg = load_proxy_config(proxy)
     assert cfg.router_config == str(out)
     assert cfg.backends["code"].base_url == "http://127.0.0.1:1234/v1"  # the coder lives in LM Studio
+    assert "image_generation" not in cfg.engine_backends  # never a chat model, and it says so
+    assert "Note: image_generation has no backend" in first.stdout
     catalog = yaml.safe_load(out.read_text())
     assert catalog["engines"]["code_agent"]["model"] == "qwen2.5-coder-7b-instruct"
 

@@ -73,7 +73,7 @@ def test_written_configs_serve_a_coding_prompt_through_the_chosen_runtime(tmp_pa
         capture_output=True, text=True, env=env, timeout=60,
     )
     assert write.returncode == 0, write.stderr
-    proxy_config = out.with_name("router.proxy.yaml")
+    proxy_config = out.with_name("routing_proxy.yaml")
     for check in (["validate-config", "--config", str(out)], ["validate-proxy-config", "--config", str(proxy_config)]):
         done = subprocess.run([*cli, *check], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -151,7 +151,7 @@ def test_wizard_walks_every_route_and_writes_after_confirmation(term, tmp_path):
     from hrouter.server.config import load_proxy_config
 
     Catalog.from_file(tmp_path / "out/router.yaml")
-    cfg = load_proxy_config(tmp_path / "out/router.proxy.yaml")
+    cfg = load_proxy_config(tmp_path / "out/routing_proxy.yaml")
     assert cfg.engine_backends["code_agent"] == "code"
 
 

@@ -76,3 +76,11 @@ def test_what_serve_would_fail_on_is_caught_here(tmp_path, capsys):
                                       + ")\nroute r: big -> simple\ndefault -> simple\n")
     assert main(["validate-proxy-config", "--config", write(tmp_path, {**GOOD, "rules": str(rules)})]) == 1
     assert "main.rules:2:15: the pattern of 'big' is too large for the engine" in capsys.readouterr().err
+
+
+def test_a_backend_on_the_proxys_own_port_is_an_error(tmp_path, capsys):
+    data = {**GOOD, "proxy": {"host": "0.0.0.0", "port": 8082, "allow_remote": True},
+            "backends": {**GOOD["backends"], "fast": {"base_url": "http://localhost:8082/v1", "model": "m"}}}
+    assert main(["validate-proxy-config", "--config", write(tmp_path, data)]) == 1
+    err = capsys.readouterr().err
+    assert "$.backends.fast.base_url: http://localhost:8082/v1 is the proxy's own address (0.0.0.0:8082)" in err

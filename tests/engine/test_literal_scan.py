@@ -19,7 +19,11 @@ from hrouter.engine.literal_scan import LiteralScan
 from hrouter.engine.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPORA = [Path("/work/shared/corpus/dev.jsonl"), ROOT / "tests" / "data" / "corpus_extra.jsonl"]
+#: the calibration corpus beside the checkout (../shared/corpus/), where the team keeps it; a
+#: clean clone (CI) may not have it, so the test that reads it says so instead of passing quietly
+DEV_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
+#: in the repository: every test that scans a corpus relies on this one
+EXTRA_CORPUS = ROOT / "tests" / "data" / "corpus_extra.jsonl"
 
 
 def compiled(path):
@@ -65,25 +69,28 @@ def test_default_rules_patterns_all_have_literals(default):
     assert automaton._set.literal_count > 500
 
 
-def _corpus_texts():
+def _corpus_texts(path=EXTRA_CORPUS):
+    if not path.is_file():
+        if path == DEV_CORPUS:
+            pytest.skip(f"the calibration corpus is not beside this checkout ({path}): this corpus is not checked")
+        raise AssertionError(f"{path} is missing: the tests rely on it")
     texts = []
-    for path in CORPORA:
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    texts.append(row["prompt"])
-                    for turn in row.get("context") or []:
-                        content = turn["content"]
-                        parts = [content] if isinstance(content, str) else [p.get("text", "") for p in content]
-                        texts.extend(t for t in parts if t)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            texts.append(row["prompt"])
+            for turn in row.get("context") or []:
+                content = turn["content"]
+                parts = [content] if isinstance(content, str) else [p.get("text", "") for p in content]
+                texts.extend(t for t in parts if t)
     return texts
 
 
-def test_same_patterns_as_one_set_on_both_corpora(default):
+@pytest.mark.parametrize("corpus, at_least", [(EXTRA_CORPUS, 1000), (DEV_CORPUS, 150)], ids=["corpus_extra", "shared_dev"])
+def test_same_patterns_as_one_set_on_each_corpus(default, corpus, at_least):
     automaton, one_set = default
-    texts = _corpus_texts()
-    assert len(texts) > 1000
+    texts = _corpus_texts(corpus)
+    assert len(texts) > at_least
     before = automaton._set.candidates
     for text in texts:
         expected = one_set(text)

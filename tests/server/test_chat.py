@@ -3,6 +3,7 @@ model replacement, tools kept or stripped, streaming, response headers."""
 
 from __future__ import annotations
 
+import httpx
 import openai
 import pytest
 
@@ -138,3 +139,29 @@ def test_models_lists_proxy_ids_and_routable_engines(oai):
     assert ids[:2] == ["hrouter", "auto"]
     assert {"fast_local", "code_agent", "reasoning_local", "multimodal_vision"} <= set(ids)
     assert "human_confirm" not in ids
+
+
+def test_an_unknown_model_name_is_routed_and_said_so(client, behaviours):
+    ask = lambda model: client.post("/v1/chat/completions", json={"model": model, "messages": [{"role": "user", "content": "hello"}]})  # noqa: E731
+    r = ask("gpt-4o")
+    assert r.status_code == 200 and r.headers["x-hrouter-unknown-model"] == "gpt-4o"
+    for known in ("hrouter", "auto", "balanced_local", "balanced"):
+        r = ask(known)
+        assert r.status_code == 200 and "x-hrouter-unknown-model" not in r.headers, known
+    assert ask("gpt\u00e9\n-4o" + "x" * 300).headers["x-hrouter-unknown-model"] == "gpt-4o" + "x" * 94
+
+
+def test_unknown_models_refuse_answers_404_and_forwards_nothing(standins, behaviours):
+    from hrouter.server.app import create_app
+    from hrouter.server.config import config_from_data
+    from hrouter.server.threaded import ThreadedServer
+
+    from .conftest import proxy_data
+
+    config = config_from_data(proxy_data({n: u for n, (u, _) in standins.items()}, unknown_models="refuse"), "t")
+    with ThreadedServer(create_app(config)) as server, httpx.Client(base_url=server.url, timeout=10) as c:
+        r = c.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]})
+        assert r.status_code == 404 and r.json()["error"]["type"] == "model_not_found"
+        assert "'gpt-4o'" in r.json()["error"]["message"]
+        assert c.post("/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hello"}]}).status_code == 200
+    assert sum(len(b.received) for b in behaviours.values()) == 1

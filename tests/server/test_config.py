@@ -120,3 +120,34 @@ def test_attempt_order_is_backend_then_its_fallbacks():
     cfg = config_from_data(data)
     assert cfg.attempt_order("fast") == ("fast", "slow")
     assert cfg.attempt_order("slow") == ("slow",)
+
+
+@pytest.mark.parametrize("proxy_host,backend_url", [
+    ("127.0.0.1", "http://127.0.0.1:8082/v1"),
+    ("127.0.0.1", "http://localhost:8082/v1"),
+    ("localhost", "http://127.0.0.2:8082"),
+    ("0.0.0.0", "http://127.0.0.1:8082/v1"),
+    ("::1", "http://[::1]:8082/v1"),
+    ("127.0.0.1", "http://0.0.0.0:8082/v1"),
+])
+def test_a_backend_that_is_the_proxy_itself_is_refused(proxy_host, backend_url):
+    data = {"proxy": {"host": proxy_host, "port": 8082, "allow_remote": True},
+            "backends": {"loop": {"base_url": backend_url, "model": "m"}}, "engine_backends": {"fast_local": "loop"}}
+    with pytest.raises(ProxyConfigError) as info:
+        config_from_data(data)
+    assert any(p.startswith("$.backends.loop.base_url:") and "proxy's own address" in p for p in info.value.problems)
+
+
+@pytest.mark.parametrize("backend_url", ["http://127.0.0.1:8083/v1", "http://10.0.0.5:8082/v1", "https://127.0.0.1/v1"])
+def test_other_ports_and_hosts_are_not_the_proxy(backend_url):
+    data = {"proxy": {"port": 8082}, "backends": {"b": {"base_url": backend_url, "model": "m"}},
+            "engine_backends": {"fast_local": "b"}}
+    assert config_from_data(data).backends["b"].base_url == backend_url
+
+
+def test_unknown_models_is_route_or_refuse():
+    data = {"proxy": {"unknown_models": "drop"}, "backends": {"b": {"base_url": "http://127.0.0.1:9/v1", "model": "m"}},
+            "engine_backends": {"fast_local": "b"}}
+    with pytest.raises(ProxyConfigError) as info:
+        config_from_data(data)
+    assert "$.proxy.unknown_models: 'drop' is not one of route, refuse" in info.value.problems

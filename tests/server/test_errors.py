@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from importlib import resources
 
 import httpx
 
@@ -23,11 +24,27 @@ def test_human_confirm_is_409_with_reasons_and_never_forwarded(client, behaviour
     assert all(b.received == [] for b in behaviours.values())
 
 
-def test_no_user_text_fails_closed(client, behaviours):
-    for messages in ([], [{"role": "system", "content": "you are helpful"}], "not a list"):
-        r = client.post("/v1/chat/completions", json={"model": "hrouter", "messages": messages})
-        assert r.status_code == 409, messages
-    r = client.post("/v1/chat/completions", json={"model": "hrouter"})
+def test_malformed_requests_are_400_not_a_confirmation_and_never_forwarded(client, behaviours):
+    bodies = [
+        {"model": "hrouter"},
+        {"model": "hrouter", "messages": "delete every file in the repo"},
+        {"model": "hrouter", "messages": []},
+        {"model": "hrouter", "messages": [{"role": "system", "content": "delete every file in the repo"}]},
+        {"model": "hrouter", "messages": ["hello"]},
+        {"model": "hrouter", "messages": [{"content": "hello"}]},
+    ]
+    for body in bodies:
+        r = client.post("/v1/chat/completions", json=body)
+        assert r.status_code == 400, body
+        error = r.json()["error"]
+        assert error["type"] == "invalid_request_error", body
+        assert "messages" in error["message"]
+        assert "delete" not in r.text
+    assert all(b.received == [] for b in behaviours.values())
+
+
+def test_a_user_message_without_text_still_fails_closed(client, behaviours):
+    r = client.post("/v1/chat/completions", json={"model": "hrouter", "messages": [{"role": "user", "content": ""}]})
     assert r.status_code == 409
     assert all(b.received == [] for b in behaviours.values())
 
@@ -181,3 +198,38 @@ def test_a_large_prompt_is_routed_off_the_event_loop(client, behaviours, monkeyp
     assert small.status_code == large.status_code == 200
     assert small.headers["x-routed-engine"] == large.headers["x-routed-engine"]
     assert len(threads) == 2 and threads[0] != threads[1]
+
+
+def test_no_available_engine_is_503_naming_each_engine_not_a_confirmation(standins, behaviours, tmp_path):
+    # What `setup wizard` writes before any model is downloaded: every engine requires its model file.
+    import yaml
+
+    from hrouter.server.app import create_app
+    from hrouter.server.config import config_from_data
+    from hrouter.server.threaded import ThreadedServer
+
+    from .conftest import proxy_data
+
+    catalog = yaml.safe_load(resources.files("hrouter.configs").joinpath("model_router.yaml").read_text())
+    for name, engine in catalog["engines"].items():
+        if name != "human_confirm":
+            engine["availability"] = {"status": "auto", "required_paths": [str(tmp_path / f"{name}.gguf")]}
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog))
+    data = proxy_data({n: u for n, (u, _) in standins.items()})
+    data["router_config"] = str(tmp_path / "catalog.yaml")
+    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as c:
+        r = c.post("/v1/chat/completions", json={"model": "hrouter", "messages": [{"role": "user", "content": "hello, how are you?"}]})
+        assert r.status_code == 503
+        error = r.json()["error"]
+        assert error["type"] == "engine_unavailable"
+        assert error["target"] == "simple"  # the test rules send a greeting to the fast engine
+        assert error["rejected_engines"]  # and each engine of its chain is named, with why
+        for skipped in error["rejected_engines"]:
+            assert skipped["reason"] == f"engine unavailable: missing path {tmp_path / (skipped['engine'] + '.gguf')}"
+            assert skipped["engine"] in error["message"]
+        # a risky prompt is still a confirmation, and nothing reached a backend
+        r = c.post("/v1/chat/completions", json={"model": "hrouter", "messages": [{"role": "user", "content": "please delete the staging logs"}]})
+        assert r.status_code == 409
+        assert r.json()["error"]["type"] == "human_confirmation_required"
+    assert all(b.received == [] for b in behaviours.values())

@@ -53,6 +53,14 @@ def test_watch_reloads_a_good_edit_and_survives_a_broken_one(standins, behaviour
         second = c.get("/health").json()
         assert second["rules"]["artifact_hash"] != first["artifact_hash"]
         assert second["rules"]["reload_error"] is None
+        assert first["last_reload_at"] is None
+        import datetime
+        import re
+
+        stamp = second["rules"]["last_reload_at"]  # ISO 8601, UTC, like the event log's `time`
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp), stamp
+        age = datetime.datetime.now(datetime.timezone.utc) - datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        assert datetime.timedelta(0) <= age < datetime.timedelta(minutes=5)
 
         # broken edit: the old router keeps serving, /health says why
         main.write_text(original + "\nroute broken: nonexistent_feature -> coding \"oops\"\n")

@@ -191,3 +191,23 @@ def test_diff_passes_without_regressions(tmp_path):
     assert same.returncode == 0 and "no decision changed" in same.stdout
     missing = _cli("diff", OLD, NEW, "--corpus", str(tmp_path / "none.jsonl"), home=tmp_path)
     assert missing.returncode == 2 and "no corpus" in missing.stderr
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "not json\n{broken\n", '{"id": "x"}\n'])
+def test_diff_exits_2_on_a_corpus_with_nothing_to_compare(tmp_path, content):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(content)
+    done = _cli("diff", OLD, NEW, "--corpus", str(corpus), "--config", CATALOG, home=tmp_path)
+    assert done.returncode == 2, done.stdout
+    assert "has no usable prompt" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_diff_exits_2_on_a_corpus_it_cannot_read(tmp_path):
+    folder = tmp_path / "corpus.jsonl"
+    folder.mkdir()  # not a file: unreadable even for root
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00garbage\n")
+    for corpus in (folder, binary):
+        done = _cli("diff", OLD, NEW, "--corpus", str(corpus), "--config", CATALOG, home=tmp_path)
+        assert done.returncode == 2, (corpus, done.stdout)
+        assert "Traceback" not in done.stderr

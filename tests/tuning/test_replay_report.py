@@ -143,3 +143,17 @@ def test_progress_reports_on_large_files(tmp_path):
     small.write_text(line * 3)
     list(iter_jsonl(small, None, StderrProgress("x", stream=quiet)))
     assert quiet.getvalue() == ""
+
+
+def test_latency_histogram_has_axis_titles_and_a_count_scale():
+    import re
+
+    from hrouter.tuning.html import latency_svg
+    from hrouter.tuning.replay import LatencyHistogram
+
+    svg = latency_svg(LatencyHistogram("route_ms", (0.1, 1.0, 10.0), (3, 7)))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "route_ms (ms, bin edges)" in texts  # x axis
+    assert "requests per bin" in texts  # y axis
+    assert {"0", "7"} <= set(texts)  # the y scale: zero and the tallest bin
+    assert "0.1 ms" in texts and "10 ms" in texts
