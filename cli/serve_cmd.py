@@ -135,6 +135,16 @@ def run(args: argparse.Namespace) -> int:
         if args.workers > 1:
             from hrouter.engine.convert import converter
 
+            secret_env = config.confirmation.secret_env
+            if secret_env and not os.environ.get(secret_env):
+                # One secret for every worker, so an approval made through one is accepted by all.
+                import secrets
+
+                os.environ[secret_env] = secrets.token_urlsafe(32)
+                logging.getLogger("hrouter.proxy").warning(
+                    "confirmation: %s is not set; the %d workers share a secret generated for this run "
+                    "(docs/confirmation.md says how to share one across instances)", secret_env, args.workers)
+
             os.environ[CONFIG_ENV] = json.dumps(converter.unstructure(config))
             os.environ[WATCH_ENV] = str(watch or "")
             uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,

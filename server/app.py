@@ -15,6 +15,8 @@ from starlette.routing import Route
 
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
+from hrouter.server.confirm_api import CONFIRM_ROUTES
+from hrouter.server.confirmation import Confirmations
 from hrouter.server.endpoints import chat_completions, health, list_models, metrics
 from hrouter.server.events import EventSink
 from hrouter.server.health import HealthChecker
@@ -34,6 +36,7 @@ class ProxyState:
     started_at: int
     sink: EventSink
     metrics: RouterMetrics
+    confirmations: Confirmations
 
 
 def build_router(config: ProxyConfig) -> Any:
@@ -65,7 +68,7 @@ def create_app(
     pool = BackendPool(config)
     sink = EventSink.from_config(config.observability)
     state = ProxyState(config, holder, pool, HealthChecker(config.health.backend_timeout_seconds), int(time.time()),
-                       sink, router_metrics)
+                       sink, router_metrics, Confirmations(config.confirmation))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -91,6 +94,7 @@ def create_app(
             Route("/v1/models", list_models, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *CONFIRM_ROUTES,
         ],
         middleware=[Middleware(ProxyMiddleware, api_key=config.resolved_api_key())],
         lifespan=lifespan,

@@ -145,6 +145,12 @@ class RouterMetrics:
         self.confirmations = Counter(
             "hrouter_confirmation_required_total", "Requests refused with 409 because they need human confirmation."
         )
+        self.confirmation_outcomes = Counter(
+            "hrouter_confirmations_total",
+            "Human confirmations, by outcome: required (a refusal), approved, denied, forwarded "
+            "(an approved request sent on), rejected (an approval that did not match, was used or expired).",
+            ("outcome",),
+        )
         self.fallbacks = Counter(
             "hrouter_fallbacks_total", "Requests answered by a fallback backend, by the backend that answered.",
             ("backend",),
@@ -163,7 +169,7 @@ class RouterMetrics:
             "hrouter_routing_events_dropped_total", "Routing events that could not be written to the log."
         )
         self._all = (
-            self.requests, self.confirmations, self.fallbacks, self.routing_latency,
+            self.requests, self.confirmations, self.confirmation_outcomes, self.fallbacks, self.routing_latency,
             self.upstream_latency, self.reloads, self.events_dropped,
         )
 
