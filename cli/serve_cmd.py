@@ -68,6 +68,7 @@ def _banner(url: str, config, demo: bool, workers: int) -> str:
         f"  export OPENAI_API_KEY={'<your proxy api key>' if key else 'unused-but-required-by-some-clients'}",
         "  model: " + " or ".join(config.proxy.model_ids) + " (routed), or an engine name to force it",
         f"Health: curl {url}/health    Stop: Ctrl-C",
+        f"Refused requests wait for a human at {url}/confirm (or `hrouter confirm list`)",
     ]
     if demo:
         demo = ["Demo mode: each backend is a stand-in that answers with its backend and model name:"]

@@ -12,7 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hrouter.server.errors import error_body
 
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
-OPEN_PATHS = frozenset({"/health"})
+#: /confirm is the approval console: a browser cannot send the bearer key, so the page checks
+#: the key itself (server/console.py).
+OPEN_PATHS = frozenset({"/health", "/confirm"})
 
 
 def _request_id(scope: Scope) -> str:
