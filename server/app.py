@@ -18,6 +18,7 @@ from hrouter.server.config import ProxyConfig
 from hrouter.server.confirm_api import CONFIRM_ROUTES
 from hrouter.server.confirmation import Confirmations
 from hrouter.server.console import CONSOLE_ROUTES
+from hrouter.server.tool_hook import HOOK_ROUTES
 from hrouter.server.endpoints import chat_completions, health, list_models, metrics
 from hrouter.server.events import EventSink
 from hrouter.server.health import HealthChecker
@@ -97,6 +98,7 @@ def create_app(
             Route("/metrics", metrics, methods=["GET"]),
             *CONFIRM_ROUTES,
             *CONSOLE_ROUTES,
+            *HOOK_ROUTES,
         ],
         middleware=[Middleware(ProxyMiddleware, api_key=config.resolved_api_key())],
         lifespan=lifespan,

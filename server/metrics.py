@@ -151,6 +151,10 @@ class RouterMetrics:
             "(an approved request sent on), rejected (an approval that did not match, was used or expired).",
             ("outcome",),
         )
+        self.tool_hook_decisions = Counter(
+            "hrouter_tool_hook_decisions_total",
+            "Tool calls judged by the PreToolUse hook, by the answer (ask, deny, allow, defer).", ("decision",),
+        )
         self.fallbacks = Counter(
             "hrouter_fallbacks_total", "Requests answered by a fallback backend, by the backend that answered.",
             ("backend",),
@@ -169,7 +173,7 @@ class RouterMetrics:
             "hrouter_routing_events_dropped_total", "Routing events that could not be written to the log."
         )
         self._all = (
-            self.requests, self.confirmations, self.confirmation_outcomes, self.fallbacks, self.routing_latency,
+            self.requests, self.confirmations, self.confirmation_outcomes, self.tool_hook_decisions, self.fallbacks, self.routing_latency,
             self.upstream_latency, self.reloads, self.events_dropped,
         )
 
