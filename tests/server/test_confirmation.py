@@ -295,3 +295,19 @@ def test_a_rule_no_switch_turns_off_refuses_even_when_approved(standins, behavio
                           headers={"X-Hrouter-Confirmation": first["confirmation"]["id"]})
         assert again.status_code == 409 and "even when a human approves" in again.json()["error"]["message"]
     assert forwarded(behaviours) == []
+
+
+def test_without_a_secret_each_process_signs_with_its_own_and_says_so(standins, behaviours, monkeypatch, caplog):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    with caplog.at_level("WARNING", logger="hrouter.proxy"):
+        with proxy_server(standins) as a, proxy_server(standins) as b, httpx.Client(timeout=10) as http:
+            assert http.get(f"{a.url}/health").json()["confirmation"]["secret_from_env"] is False
+            c = refuse(a)
+            token = http.post(c["approve_url"]).json()["approval_token"]
+            with pytest.raises(openai.ConflictError) as caught:
+                resend(b, token)
+            assert "does not match" in caught.value.body["confirmation"]["rejected_approval"]
+            assert resend(a, token).choices[0].message.content  # its own process accepts it
+    warnings = [r.getMessage() for r in caplog.records if SECRET_ENV in r.getMessage()]
+    assert len(warnings) == 2 and "generated for this process" in warnings[0]
+    assert len(forwarded(behaviours)) == 1
