@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
+from hrouter.server.config import is_loopback
 from hrouter.server.confirmation import Rejected, base_url, record_event
 from hrouter.server.errors import error_response
 
@@ -26,8 +27,24 @@ _STATUSES = ("pending", "approved", "denied", "used", "expired", "all")
 _BODY_LIMIT = 4096
 
 
+def rebound_host(request: Request) -> str | None:
+    """Why the Host looks like DNS rebinding, or None. A proxy with neither a key nor
+    allow_remote serves loopback only, so a page on another name that resolves to 127.0.0.1
+    would otherwise be "same-origin" with it and could read the console and approve."""
+    config = request.app.state.proxy.config
+    if config.resolved_api_key() or config.proxy.allow_remote:
+        return None
+    host = request.url.hostname or ""
+    if is_loopback(host) or host == config.proxy.host:
+        return None
+    return f"a request for another host name ({host[:60]!r}) to a loopback proxy without a key"
+
+
 def cross_site(request: Request) -> str | None:
     """Why a state-changing request looks sent by another site, or None."""
+    rebound = rebound_host(request)
+    if rebound:
+        return rebound
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         return f"a cross-site request (Sec-Fetch-Site: {fetch_site[:20]})"

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
-from hrouter.server.confirm_api import cross_site, decide
+from hrouter.server.confirm_api import cross_site, decide, rebound_host
 from hrouter.server.confirmation import base_url
 
 PATH = "/confirm"
@@ -122,6 +122,9 @@ def _listing(request: Request, session: str, notice: str = "") -> Response:
 
 
 async def console_page(request: Request) -> Response:
+    rebound = rebound_host(request)
+    if rebound:
+        return _page(f"<p>Refused {html.escape(rebound)}.</p>", status=403)
     session = _session(request)
     if session is None:
         return _login()

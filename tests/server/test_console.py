@@ -140,3 +140,20 @@ def test_a_form_on_another_site_cannot_approve(standins, behaviours, browser, mo
         with pytest.raises(openai.ConflictError):
             resend(proxy, c["id"])
     assert forwarded(behaviours) == []
+
+
+def test_a_keyless_loopback_console_refuses_other_host_names(standins, behaviours, monkeypatch):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 is same-origin with itself."""
+    monkeypatch.setenv(SECRET_ENV, "console secret")
+    data = proxy_data({n: u for n, (u, _) in standins.items()})
+    data["confirmation"] = {"secret_env": SECRET_ENV}
+    with ThreadedServer(create_app(config_from_data(data, "tests"))) as proxy, \
+            httpx.Client(base_url=proxy.url, timeout=10) as http:
+        c = refuse(proxy)
+        evil = {"host": "evil.example", "origin": "http://evil.example"}
+        page = http.get("/confirm", headers={"host": "evil.example"})
+        assert page.status_code == 403 and c["id"] not in page.text and 'name="csrf"' not in page.text
+        assert http.post("/confirm", data={"action": "approve", "id": c["id"]}, headers=evil).status_code == 403
+        assert http.post(f"/v1/confirmations/{c['id']}/approve", headers=evil).status_code == 403
+        assert http.get("/confirm", headers={"host": "localhost"}).status_code == 200
+        assert c["id"] in http.get("/confirm").text
