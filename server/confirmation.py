@@ -143,7 +143,7 @@ class Signer:
         return self._mac(label, value)
 
 
-@attrs.define
+@attrs.frozen
 class Record:
     id: str
     api: str
@@ -247,7 +247,20 @@ class Store:
             self._used[cid] = expires
             record = self._records.get(cid)
             if record is not None:
-                record.status = "used"
+                self._records[cid] = attrs.evolve(record, status="used")
+
+    def transition(self, cid: str, now: float, **changes: Any) -> Record:
+        """Replace a pending confirmation by its decided self, atomically: KeyError if
+        unknown, Rejected if no longer pending (decided once, even by racing callers)."""
+        with self._lock:
+            record = self._records.get(cid)
+            if record is None:
+                raise KeyError(cid)
+            state = record.state(now)
+            if state != "pending":
+                raise Rejected(f"confirmation {cid} is {state}, not pending")
+            record = self._records[cid] = attrs.evolve(record, **changes)
+            return record
 
 
 def load_secret(cfg: ConfirmationConfig, environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
@@ -325,18 +338,15 @@ class Confirmations:
 
     def decide(self, cid: str, approve: bool, via: str) -> Record:
         """Approve or deny a pending confirmation; KeyError if unknown, Rejected if not pending."""
-        record = self.store.get(cid)
-        if record is None:
-            raise KeyError(cid)
         now = self.clock()
-        state = record.state(now)
-        if state != "pending":
-            raise Rejected(f"confirmation {cid} is {state}, not pending")
-        record.status, record.decided_at, record.decided_via = ("approved" if approve else "denied"), now, via
+        changes: dict[str, Any] = {"status": "approved" if approve else "denied", "decided_at": now, "decided_via": via}
         if approve:
-            record.approval_expires = int(now + self.cfg.ttl_seconds)
-            record.token = self.signer.token(cid, record.body_sha256, int(record.approval_expires))
-        return record
+            record = self.store.get(cid)
+            if record is None:
+                raise KeyError(cid)
+            expires = int(now + self.cfg.ttl_seconds)
+            changes.update(approval_expires=expires, token=self.signer.token(cid, record.body_sha256, expires))
+        return self.store.transition(cid, now, **changes)
 
     # -- the resent request -----------------------------------------------------------------------
 
