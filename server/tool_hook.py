@@ -110,7 +110,13 @@ async def pre_tool_use(request: Request) -> Response:
     large = len(raw) > 32 * 1024
     risky, reasons, fired = (await run_in_threadpool(judge, router, tool_name, tool_input) if large
                              else judge(router, tool_name, tool_input))
-    state.metrics.tool_hook_decisions.inc(risky_answer if risky else safe_answer)
+    answer = risky_answer if risky else safe_answer
+    state.metrics.tool_hook_decisions.inc(answer)
+    if state.sink.enabled:  # the tool's name and the verdict, never its arguments
+        from hrouter.server.events import lifecycle_event
+
+        state.sink.emit(lifecycle_event("tool_call_judged", request_id=request.scope.get("state", {}).get("request_id"),
+                                        tool_name=tool_name[:100], decision=answer, fired_rules=fired or None))
     if not risky:
         return _answer("allow" if safe_answer == "allow" else None, "hrouter: no safety rule fired")
     families = ", ".join(families_of(fired, state.confirmations.safety_rules(router)))

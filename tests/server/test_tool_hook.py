@@ -3,6 +3,9 @@ rules, answered in the hook's own output format."""
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 
 from hrouter.server.app import create_app
@@ -85,10 +88,24 @@ def packaged(standins):
 
 
 def test_the_packaged_rules_ask_for_risky_tool_calls_only(packaged):
-    import httpx
-
     with httpx.Client(base_url=packaged.url, timeout=10) as http:
         for tool, args in RISKY_CALLS:
             assert decision(http.post(HOOK, json=hook_input(tool, args)))[0] == "ask", (tool, args)
         for tool, args in SAFE_CALLS:
             assert decision(http.post(HOOK, json=hook_input(tool, args)))[0] is None, (tool, args)
+
+
+def test_each_judged_call_is_an_event_without_its_arguments(standins, behaviours, tmp_path):
+    data = proxy_data({n: u for n, (u, _) in standins.items()})
+    data["observability"] = {"enabled": True, "log_path": str(tmp_path / "events.jsonl")}
+    app = create_app(config_from_data(data, "tests"))
+    with ThreadedServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        http.post(HOOK, json=hook_input("Bash", {"command": "rm -rf /srv/secret-project"}))
+        http.post(HOOK, json=hook_input("Bash", {"command": "ls"}))
+        assert app.state.proxy.sink.flush(5)
+    text = (tmp_path / "events.jsonl").read_text()
+    assert "secret-project" not in text
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert [(r["event"], r["tool_name"], r["decision"]) for r in rows] == [
+        ("tool_call_judged", "Bash", "ask"), ("tool_call_judged", "Bash", "defer")]
+    assert rows[0]["fired_rules"] == ["destructive"] and "fired_rules" not in rows[1]
