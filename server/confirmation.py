@@ -442,9 +442,8 @@ class Settled:
     confirmation: dict[str, Any] | None = None
 
 
-def _settle(request: Any, choice: Any, router: Any, api: str, body: Mapping[str, Any]) -> Settled:
-    from hrouter.server.dispatch import CONFIRM, choose
-
+def _redeem(request: Any, choice: Any, api: str, body: Mapping[str, Any]) -> Settled | Redeemed:
+    """The approval this refused request carries, or the 409 it gets."""
     state = request.app.state.proxy
     sha = request_sha256(api, body)
     request_id = request.scope.get("state", {}).get("request_id", "")
@@ -457,20 +456,32 @@ def _settle(request: Any, choice: Any, router: Any, api: str, body: Mapping[str,
     if redeemed is None:
         return Settled(decision=choice.decision,
                        confirmation=confirmation_for(request, choice.decision, api=api, body=body, body_sha256=sha))
-    # Approved: routed as the rules route an allowed action, forwarded this once.
+    return redeemed
+
+
+def _approved(request: Any, router: Any, redeemed: Redeemed, body: Mapping[str, Any]) -> Settled:
+    """Routed as the rules route an allowed action (forwarded this once), or still refused."""
+    from hrouter.server.dispatch import CONFIRM, choose
+
+    state = request.app.state.proxy
     approved = choose(state.config, state.confirmations.approval_router(router), body)
     if approved.engine == CONFIRM:
         return Settled(decision=approved.decision)
-    record_event(state, "confirmation_forwarded", redeemed.record, request_id=request_id,
-                 confirmation_id=redeemed.cid, engine=approved.engine)
+    record_event(state, "confirmation_forwarded", redeemed.record, request_id=request.scope.get("state", {}).get(
+        "request_id"), confirmation_id=redeemed.cid, engine=approved.engine)
     return Settled(approved=approved)
 
 
-async def settle_refusal(request: Any, choice: Any, router: Any, *, api: str, body: Mapping[str, Any]) -> Settled:
+async def settle_refusal(request: Any, choice: Any, router: Any, *, api: str, body: Mapping[str, Any],
+                         offload: bool = False) -> Settled:
     """For a request ``router`` refused (``choice.engine`` is human_confirm), in any API: redeem
     the approval it carries (the header, or an approval of the identical body) and give the
-    approved route, or else the confirmation its 409 carries. In a worker thread: it hashes the
-    whole body, and an approval router compiles its patterns on first use."""
+    approved route, or else the confirmation its 409 carries. ``offload`` (a large body) hashes
+    it in a worker thread; an approved request is always routed in one, since the approval
+    router compiles its patterns on first use and approvals are rare."""
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(_settle, request, choice, router, api, body)
+    found = await run_in_threadpool(_redeem, request, choice, api, body) if offload else _redeem(request, choice, api, body)
+    if isinstance(found, Settled):
+        return found
+    return await run_in_threadpool(_approved, request, router, found, body)

@@ -95,7 +95,7 @@ async def chat_completions(request: Request) -> Response:
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine)
     if engine == CONFIRM:
-        settled = await settle_refusal(request, choice, router, api=API_CHAT, body=body)
+        settled = await settle_refusal(request, choice, router, api=API_CHAT, body=body, offload=offload)
         if settled.approved is None:
             return _refused(outcome, request_id, settled.decision, settled.confirmation)
         approved = settled.approved
