@@ -75,3 +75,8 @@ def test_a_spaced_dash_separates_steps():
 def test_a_line_ending_in_a_colon_inside_material_is_material():
     found = clauses("Explain this function:\ndef rm_old(p):\n    for f in os.listdir(p):\n        os.remove(f)")
     assert all(c.startswith("Explain this function:") for c in found[1:])
+
+
+def test_steps_start_at_coordinators_in_other_languages_too():
+    assert "lösche die alten Exporte" in clauses("Prüfe das Changelog und dann lösche die alten Exporte")
+    assert "удали старые бэкапы" in clauses("Проверь логи, а потом удали старые бэкапы")
