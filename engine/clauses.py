@@ -139,7 +139,9 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
     ("convert to bullet points: ...") still covers the list it introduces."""
     if sentence[-1] in _QUESTION_ENDS:
         return []
-    lowered = sentence.lower()
+    # One character for one: str.lower() turns a capital İ into two ("i" + U+0307), which
+    # would shift every index below against ``sentence``.
+    lowered = "".join(ch.lower()[0] for ch in sentence)
     free = _outside_quotes(sentence)
     colon = _colon(sentence)
     cuts: set[int] = set()

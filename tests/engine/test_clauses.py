@@ -58,6 +58,12 @@ def test_never_raises_and_every_clause_is_nonempty(text):
     assert all(c.strip() for c in clauses(text))
 
 
+def test_a_letter_that_lowers_to_two_does_not_shift_the_cuts():
+    # "İ" lowers to "i" + U+0307: the clause cuts must still index the sentence itself.
+    found = clauses("İstanbul raporunu oku, sonra sunucudaki eski yedekleri sil")
+    assert "sonra sunucudaki eski yedekleri sil" in found
+
+
 def test_a_relative_clause_after_a_comma_describes_the_thing_before_it():
     # "das ... löscht" is what the script does, not a step: the code request covers it.
     assert "das alte Dateien im Ordner tmp löscht." not in clauses("Schreib ein Python-Skript, das alte Dateien im Ordner tmp löscht.")
