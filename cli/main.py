@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("replay_cmd", "re-route logged traffic under a rule set"),
     "diff": ("diff_cmd", "compare two rule sets on a corpus"),
     "setup": ("setup_cmd", "scan this machine and write a routing config"),
+    "confirm": ("confirm_cmd", "list, approve or deny requests a running proxy refused"),
 }
 
 

@@ -69,6 +69,7 @@ def _banner(url: str, config, demo: bool, workers: int) -> str:
         f"  export OPENAI_API_KEY={'<your proxy api key>' if key else 'unused-but-required-by-some-clients'}",
         "  model: " + " or ".join(config.proxy.model_ids) + " (routed), or an engine name to force it",
         f"Health: curl {url}/health    Stop: Ctrl-C",
+        f"Refused requests wait for a human at {url}/confirm (or `hrouter confirm list`)",
     ]
     if demo:
         demo = ["Demo mode: each backend is a stand-in that answers with its backend and model name:"]
@@ -145,6 +146,16 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, lambda *_: None)
         if args.workers > 1:
             from hrouter.engine.convert import converter
+
+            secret_env = config.confirmation.secret_env
+            if secret_env and not os.environ.get(secret_env):
+                # One secret for every worker, so an approval made through one is accepted by all.
+                import secrets
+
+                os.environ[secret_env] = secrets.token_urlsafe(32)
+                logging.getLogger("hrouter.proxy").warning(
+                    "confirmation: %s is not set; the %d workers share a secret generated for this run "
+                    "(docs/confirmation.md says how to share one across instances)", secret_env, args.workers)
 
             os.environ[CONFIG_ENV] = json.dumps(converter.unstructure(config))
             os.environ[WATCH_ENV] = str(watch or "")

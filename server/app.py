@@ -17,6 +17,10 @@ from starlette.routing import Route
 
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
+from hrouter.server.confirm_api import CONFIRM_ROUTES
+from hrouter.server.confirmation import Confirmations
+from hrouter.server.console import CONSOLE_ROUTES
+from hrouter.server.tool_hook import HOOK_ROUTES
 from hrouter.server.endpoints import chat_completions, health, list_models, metrics
 from hrouter.server.errors import error_response
 from hrouter.server.guard import BrowserGuard
@@ -39,6 +43,7 @@ class ProxyState:
     started_at: int
     sink: EventSink
     metrics: RouterMetrics
+    confirmations: Confirmations
 
 
 async def _http_error(request: Request, exc: HTTPException):
@@ -77,7 +82,7 @@ def create_app(
     pool = BackendPool(config)
     sink = EventSink.from_config(config.observability)
     state = ProxyState(config, holder, pool, HealthChecker(config.health.backend_timeout_seconds), int(time.time()),
-                       sink, router_metrics)
+                       sink, router_metrics, Confirmations(config.confirmation))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -103,6 +108,9 @@ def create_app(
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        *CONFIRM_ROUTES,
+        *CONSOLE_ROUTES,
+        *HOOK_ROUTES,
     ]
     p = config.proxy
     app = Starlette(

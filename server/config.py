@@ -85,6 +85,24 @@ class HealthConfig:
 
 
 @attrs.frozen
+class ConfirmationConfig:
+    """Human confirmation of refused requests (docs/confirmation.md)."""
+
+    #: the environment variable holding the signing secret; instances that share it accept each
+    #: other's approvals. Unset or empty: a secret is generated for this process.
+    secret_env: str = "HROUTER_CONFIRMATION_SECRET"
+    ttl_seconds: int = 600
+    max_pending: int = 1000
+    #: the environment variable holding a key only approvers have: when set, approving and
+    #: denying need it (X-Hrouter-Approver-Key, or the console's sign-in), so an agent holding
+    #: the proxy key cannot approve its own request
+    approver_key_env: str | None = None
+
+    def approver_key(self) -> str | None:
+        return os.environ.get(self.approver_key_env) or None if self.approver_key_env else None
+
+
+@attrs.frozen
 class BackendConfig:
     base_url: str
     model: str
@@ -101,6 +119,7 @@ class ProxyConfig:
     rules: str | None = None
     observability: ObservabilityConfig = attrs.field(factory=ObservabilityConfig)
     health: HealthConfig = attrs.field(factory=HealthConfig)
+    confirmation: ConfirmationConfig = attrs.field(factory=ConfirmationConfig)
     backends: dict[str, BackendConfig] = attrs.field(factory=dict)
     engine_backends: dict[str, str] = attrs.field(factory=dict)
     fallback_backends: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
@@ -227,6 +246,13 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
         )
     if cfg.observability.max_bytes < 0 or cfg.observability.backups < 0:
         problems.append("$.observability: max_bytes and backups must not be negative")
+    if not 1 <= cfg.confirmation.ttl_seconds <= 7 * 86400:
+        problems.append(f"$.confirmation.ttl_seconds: {cfg.confirmation.ttl_seconds} is not between 1 and 604800")
+    if not 1 <= cfg.confirmation.max_pending <= 1_000_000:
+        problems.append(f"$.confirmation.max_pending: {cfg.confirmation.max_pending} is not between 1 and 1000000")
+    if cfg.confirmation.approver_key_env and not os.environ.get(cfg.confirmation.approver_key_env):
+        problems.append(f"$.confirmation.approver_key_env: environment variable "
+                        f"{cfg.confirmation.approver_key_env} is not set")
     if cfg.health.backend_timeout_seconds <= 0:
         problems.append("$.health.backend_timeout_seconds: must be positive")
     if not cfg.backends:

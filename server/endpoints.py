@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from hrouter.server.body import BodyTooLarge, BodyTooSlow, ClientGone, read_body
 from hrouter.server.chat_checks import BodyRefused, parse_chat_body
 from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details, unknown_model
+from hrouter.server.confirmation import DOCS, HEADER, settle_refusal
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
@@ -32,6 +33,8 @@ OFFLOAD_BYTES = 32 * 1024
 #: A refusal is final: the same request gets the same answer (the router is deterministic), so
 #: clients must not retry it; the OpenAI SDKs otherwise retry every 409.
 _REFUSAL_HEADERS = {"x-routed-engine": CONFIRM, "x-should-retry": "false"}
+#: the API name an approval of a chat completion is bound to (with the body's hash)
+API_CHAT = "chat.completions"
 
 
 def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
@@ -119,14 +122,13 @@ async def chat_completions(request: Request) -> Response:
             selected_engine=engine,
         )
     if engine == CONFIRM:
-        log.info("request=%s engine=%s status=409", request_id, engine)
-        outcome.done(409)
-        in_error, beside = confirmation_details(choice.decision)
-        return error_response(
-            409, "Human confirmation is required before this request can be forwarded.",
-            "human_confirmation_required", headers=_REFUSAL_HEADERS, error_fields=in_error,
-            selected_engine=engine, **beside,
-        )
+        settled = await settle_refusal(request, choice, router, api=API_CHAT, body=body, offload=offload)
+        if settled.approved is None:
+            return _refused(outcome, request_id, settled.decision, settled.confirmation)
+        approved = settled.approved
+        choice, engine = approved, approved.engine
+        outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
+                           outcome.route_s, engine, request.scope)
     if choice.backend is None:
         outcome.done(502)
         return error_response(
@@ -174,6 +176,26 @@ async def chat_completions(request: Request) -> Response:
     return Response(response.content, status_code=response.status_code, headers=headers)
 
 
+def _refused(outcome: _Outcome, request_id: str, decision: Any, confirmation: dict[str, Any] | None) -> Response:
+    """The 409 of a request that needs a human: final (no SDK retries), with its reasons and the
+    confirmation a human approves (None when the rules refuse it even once approved)."""
+    log.info("request=%s engine=%s status=409", request_id, CONFIRM)
+    outcome.done(409)
+    in_error, beside = confirmation_details(decision)
+    if confirmation is None:
+        message = ("The rules refuse this request even when a human approves it (no catalog switch "
+                   f"turns the rule off); see {DOCS}.")
+    else:
+        in_error["confirmation"] = confirmation
+        message = (f"Human confirmation is required before this request can be forwarded: approve "
+                   f"{confirmation['id']} at {confirmation['console_url']} (or POST {confirmation['approve_url']}), "
+                   f"then resend the identical request with the header {HEADER}: {confirmation['id']}. See {DOCS}.")
+        if confirmation.get("rejected_approval"):
+            message = f"The approval sent was not accepted: {confirmation['rejected_approval']}. " + message
+    return error_response(409, message, "human_confirmation_required", headers=_REFUSAL_HEADERS,
+                          error_fields=in_error, selected_engine=CONFIRM, **beside)
+
+
 async def list_models(request: Request) -> Response:
     state = request.app.state.proxy
     config = state.config
@@ -206,6 +228,7 @@ async def health(request: Request) -> Response:
         "engine_backends": dict(state.config.engine_backends),
         "rules": rules,
         "observability": state.sink.status(),
+        "confirmation": state.confirmations.status(),
         "proxy_config": state.config.source,
         # which process answered: with --workers each one serves (and reloads) its own router
         "worker_pid": os.getpid(),

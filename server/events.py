@@ -173,6 +173,13 @@ def decision_fields(decision: Any) -> dict[str, Any]:
     }
 
 
+def lifecycle_event(event: str, **fields: Any) -> dict[str, Any]:
+    """A non-route event for the same log (a confirmation required, approved, denied, used):
+    named fields only, never prompt text. Replay and feedback read only ``route`` events."""
+    return {"event": event, "time": utc_now(), "schema": SCHEMA_VERSION,
+            **{k: v for k, v in fields.items() if v is not None}}
+
+
 _STOP = object()
 
 

@@ -13,6 +13,9 @@ host it is bound to, so the defaults cost them nothing:
   own domain name, which is none of these.
 - A POST must say `Content-Type: application/json` (or `+json`): `text/plain` and form types
   are what a page may send without a CORS preflight.
+- The confirmation console (`/confirm`, console.py) is a page for the user's own browser: it
+  checks same origin, a CSRF token and its session itself, so only the Host and framing checks
+  apply there; an approve or deny call of the HTTP API may come without a body.
 - `Content-Length` together with `Transfer-Encoding` is refused (RFC 9112 section 6.3): a
   backend or a front proxy could take the other length and read a different request.
 """
@@ -30,6 +33,12 @@ _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _CORS_METHODS = b"GET, POST, OPTIONS"
 _CORS_HEADERS = b"authorization, content-type, x-request-id"
 _CROSS_SITE = frozenset({b"cross-site", b"same-site"})
+_CONSOLE = "/confirm"  # console.PATH: the page checks same origin itself
+
+
+def _bodiless(scope: Scope) -> bool:
+    length = header(scope, b"content-length")
+    return header(scope, b"transfer-encoding") is None and (length is None or length.strip() == b"0")
 
 
 def _hostname(value: bytes) -> str:
@@ -84,6 +93,9 @@ class BrowserGuard:
             await send_error(send, 421, "This Host is not served here; list it under proxy.allowed_hosts.",
                              "host_not_allowed", path=path)
             return
+        if path == _CONSOLE:
+            await self.app(scope, receive, send)
+            return
         origin = header(scope, b"origin")
         allowed_origin = origin is not None and origin.decode("latin-1").rstrip("/").lower() in self.origins
         if not allowed_origin and (origin is not None or header(scope, b"sec-fetch-site") in _CROSS_SITE):
@@ -96,7 +108,8 @@ class BrowserGuard:
                 (b"access-control-allow-headers", _CORS_HEADERS), (b"access-control-max-age", b"600")]})
             await send({"type": "http.response.body", "body": b""})
             return
-        if scope["method"] == "POST" and not is_json_type(header(scope, b"content-type")):
+        if scope["method"] == "POST" and not is_json_type(header(scope, b"content-type")) and not (
+                path.startswith("/v1/confirmations/") and _bodiless(scope)):
             await send_error(send, 415, "Send the body as JSON with Content-Type: application/json.",
                              "unsupported_media_type", path=path)
             return

@@ -145,6 +145,16 @@ class RouterMetrics:
         self.confirmations = Counter(
             "hrouter_confirmation_required_total", "Requests refused with 409 because they need human confirmation."
         )
+        self.confirmation_outcomes = Counter(
+            "hrouter_confirmations_total",
+            "Human confirmations, by outcome: required (a refusal), approved, denied, forwarded "
+            "(an approved request sent on), rejected (an approval that did not match, was used or expired).",
+            ("outcome",),
+        )
+        self.tool_hook_decisions = Counter(
+            "hrouter_tool_hook_decisions_total",
+            "Tool calls judged by the PreToolUse hook, by the answer (ask, deny, allow, defer).", ("decision",),
+        )
         self.fallbacks = Counter(
             "hrouter_fallbacks_total", "Requests answered by a fallback backend, by the backend that answered.",
             ("backend",),
@@ -167,7 +177,7 @@ class RouterMetrics:
             ("route", "status"),
         )
         self._all = (
-            self.responses, self.requests, self.confirmations, self.fallbacks, self.routing_latency,
+            self.responses, self.requests, self.confirmations, self.confirmation_outcomes, self.tool_hook_decisions, self.fallbacks, self.routing_latency,
             self.upstream_latency, self.reloads, self.events_dropped,
         )
 

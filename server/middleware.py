@@ -20,7 +20,9 @@ from hrouter.server.errors import current_request_id, send_error
 log = logging.getLogger("hrouter.proxy")
 
 _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
-OPEN_PATHS = frozenset({"/health"})
+#: /confirm is the approval console: a browser cannot send the bearer key, so the page checks
+#: the key itself (server/console.py).
+OPEN_PATHS = frozenset({"/health", "/confirm"})
 
 
 def _request_id(scope: Scope) -> str:

@@ -113,7 +113,10 @@ def test_each_request_is_routed_once_refused_or_forwarded_event_log_included(sta
             assert app.state.proxy.sink.flush(5)  # the event is written, from the same receipt
             assert len(router.calls) - before == 1, text
     lines = (tmp_path / "events.jsonl").read_text().splitlines()
-    assert len(lines) == 3 and '"fired_rules":["destructive"]' in lines[0]
+    routes = [line for line in lines if '"event":"route"' in line]
+    assert len(routes) == 3 and '"fired_rules":["destructive"]' in routes[0]
+    # each refusal also logs its confirmation (lifecycle events, never routed again)
+    assert sum('"event":"confirmation_required"' in line for line in lines) == 2 == len(lines) - 3
 
 
 def test_a_large_risky_body_is_routed_once_off_the_loop_while_small_requests_flow(standins, behaviours):
