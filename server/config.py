@@ -25,6 +25,8 @@ DEFAULT_MODEL_IDS = ("hrouter", "auto")
 # Big enough for a few inline images in base64; a larger body is refused with 413.
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 PROMPT_CAPTURE_MODES = ("off", "redacted_preview", "full")
+#: The APIs a backend can speak; a request in one it does not speak is translated to chat.
+BACKEND_APIS = ("chat", "responses", "messages", "completions", "embeddings")
 EMBEDDED_CONFIG = "routing_proxy.yaml"
 _INDEX = re.compile(r"\[['\"]([^'\"]+)['\"]\]")
 
@@ -72,6 +74,10 @@ class BackendConfig:
     timeout_seconds: float = 300.0
     strip_tools: bool = False
     headers: dict[str, str] = attrs.field(factory=dict)
+    apis: tuple[str, ...] = ("chat",)
+
+    def speaks(self, api: str) -> bool:
+        return api in self.apis
 
 
 @attrs.frozen
@@ -171,6 +177,11 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             problems.append(f"$.backends.{name}.model: must not be empty")
         if b.timeout_seconds <= 0:
             problems.append(f"$.backends.{name}.timeout_seconds: must be positive")
+        if not b.apis:
+            problems.append(f"$.backends.{name}.apis: list at least one of " + ", ".join(BACKEND_APIS))
+        for i, api in enumerate(b.apis):
+            if api not in BACKEND_APIS:
+                problems.append(f"$.backends.{name}.apis[{i}]: {api!r} is not one of " + ", ".join(BACKEND_APIS))
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
     for engine, backend in cfg.engine_backends.items():

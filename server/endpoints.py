@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
-from hrouter.server.dispatch import CONFIRM, choose, confirmation_details
+from hrouter.server.dispatch import CONFIRM, choose
 from hrouter.server.errors import error_response
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
+from hrouter.server.refusal import refusal_for
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -26,9 +27,6 @@ _PASS_HEADERS = ("content-type", "content-encoding", "retry-after")
 #: take seconds to scan the first time (RE2 releases the GIL meanwhile), and must not stall
 #: other requests. Smaller ones route in well under a millisecond, less than a thread hop costs.
 OFFLOAD_BYTES = 32 * 1024
-#: A refusal is final: the same request gets the same answer (the router is deterministic), so
-#: clients must not retry it; the OpenAI SDKs otherwise retry every 409.
-_REFUSAL_HEADERS = {"x-routed-engine": CONFIRM, "x-should-retry": "false"}
 
 
 def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
@@ -92,14 +90,11 @@ async def chat_completions(request: Request) -> Response:
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine)
     if engine == CONFIRM:
-        log.info("request=%s engine=%s status=409", request_id, engine)
-        outcome.done(409)
-        in_error, beside = confirmation_details(choice.decision)
-        return error_response(
-            409, "Human confirmation is required before this request can be forwarded.",
-            "human_confirmation_required", headers=_REFUSAL_HEADERS, error_fields=in_error,
-            selected_engine=engine, **beside,
-        )
+        refusal = refusal_for(choice.decision)
+        log.info("request=%s engine=%s status=%d", request_id, engine, refusal.status)
+        outcome.done(refusal.status)
+        return error_response(refusal.status, refusal.message, refusal.code, headers=refusal.headers,
+                              error_fields=refusal.error_fields, **refusal.beside)
     if choice.backend is None:
         outcome.done(502)
         return error_response(

@@ -105,3 +105,63 @@ def standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
                              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
     return Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+def _anthropic_event(name: str, data: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def messages_standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
+    """A model server that speaks the Anthropic Messages API natively (as Anthropic, llama.cpp
+    and Ollama do): answers, streams, tool_use when tools are offered, token counts."""
+
+    async def messages(request: Request) -> Response:
+        body = await request.json()
+        behaviour.received.append({**body, "_headers": dict(request.headers), "_path": request.url.path})
+        if behaviour.status is not None:
+            return JSONResponse({"type": "error", "error": {"type": "api_error", "message": f"{name} says {behaviour.status}"}},
+                                behaviour.status)
+        tools = body.get("tools") or []
+        usage = {"input_tokens": 7, "output_tokens": 3}
+        if tools:
+            content = [{"type": "tool_use", "id": "toolu_native1", "name": tools[0]["name"], "input": {"city": "Paris"}}]
+            stop = "tool_use"
+        else:
+            content = [{"type": "text", "text": f"native answer from {name} ({body.get('model')})"}]
+            stop = "end_turn"
+        message = {"id": f"msg_{name}", "type": "message", "role": "assistant", "model": body.get("model"),
+                   "content": content, "stop_reason": stop, "stop_sequence": None, "usage": usage}
+        if body.get("stream") is not True:
+            return JSONResponse(message)
+
+        async def events():
+            yield _anthropic_event("message_start", {"type": "message_start", "message": {
+                **message, "content": [], "stop_reason": None, "usage": {"input_tokens": 7, "output_tokens": 0}}})
+            block = content[0]
+            if block["type"] == "text":
+                yield _anthropic_event("content_block_start", {"type": "content_block_start", "index": 0,
+                                                               "content_block": {"type": "text", "text": ""}})
+                for i in range(behaviour.chunks):
+                    yield _anthropic_event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                                   "delta": {"type": "text_delta", "text": f"{name}-{i} "}})
+            else:
+                yield _anthropic_event("content_block_start", {"type": "content_block_start", "index": 0,
+                                                               "content_block": {**block, "input": {}}})
+                for part in ('{"city": ', '"Paris"}'):
+                    yield _anthropic_event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                                   "delta": {"type": "input_json_delta", "partial_json": part}})
+            yield _anthropic_event("content_block_stop", {"type": "content_block_stop", "index": 0})
+            yield _anthropic_event("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                                                     "usage": {"output_tokens": 3}})
+            yield _anthropic_event("message_stop", {"type": "message_stop"})
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    async def count_tokens(request: Request) -> Response:
+        body = await request.json()
+        behaviour.received.append({**body, "_headers": dict(request.headers), "_path": request.url.path})
+        return JSONResponse({"input_tokens": 4242})
+
+    return Starlette(routes=[Route("/v1/messages", messages, methods=["POST"]),
+                             Route("/v1/messages/count_tokens", count_tokens, methods=["POST"])])
+
