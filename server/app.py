@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from hrouter.server.api_messages import count_tokens, messages
+from hrouter.server.api_responses import responses
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
 from hrouter.server.endpoints import chat_completions, health, list_models, metrics
@@ -22,6 +23,7 @@ from hrouter.server.health import HealthChecker
 from hrouter.server.metrics import RouterMetrics
 from hrouter.server.middleware import ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
+from hrouter.server.response_store import ResponseStore
 
 log = logging.getLogger("hrouter.proxy")
 
@@ -35,6 +37,8 @@ class ProxyState:
     started_at: int
     sink: EventSink
     metrics: RouterMetrics
+    #: Responses answered, for previous_response_id
+    responses: ResponseStore = attrs.field(factory=ResponseStore)
 
 
 def build_router(config: ProxyConfig) -> Any:
@@ -91,6 +95,7 @@ def create_app(
             Route("/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/models", list_models, methods=["GET"]),
             Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/responses", responses, methods=["POST"]),
             Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

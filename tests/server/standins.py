@@ -165,3 +165,51 @@ def messages_standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
     return Starlette(routes=[Route("/v1/messages", messages, methods=["POST"]),
                              Route("/v1/messages/count_tokens", count_tokens, methods=["POST"])])
 
+
+def responses_standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
+    """A model server that speaks the OpenAI Responses API natively and keeps no state of its
+    own beyond echoing previous_response_id: answers and streams text."""
+    counter = iter(range(1, 1_000_000))
+
+    async def responses(request: Request) -> Response:
+        body = await request.json()
+        behaviour.received.append(body)
+        number = next(counter)
+        text = f"native answer from {name} ({body.get('model')})"
+        item = {"type": "message", "id": f"msg_{number}", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        response = {"id": f"resp_{name}_{number}", "object": "response", "created_at": int(time.time()),
+                    "status": "completed", "model": body.get("model"), "output": [item],
+                    "previous_response_id": body.get("previous_response_id"), "parallel_tool_calls": True,
+                    "tool_choice": "auto", "tools": [],
+                    "usage": {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7}}
+        if body.get("stream") is not True:
+            return JSONResponse(response)
+
+        async def events():
+            seq = iter(range(100))
+            yield _anthropic_event("response.created", {"type": "response.created", "sequence_number": next(seq),
+                                                        "response": {**response, "status": "in_progress", "output": []}})
+            yield _anthropic_event("response.output_item.added", {
+                "type": "response.output_item.added", "sequence_number": next(seq), "output_index": 0,
+                "item": {**item, "status": "in_progress", "content": []}})
+            yield _anthropic_event("response.content_part.added", {
+                "type": "response.content_part.added", "sequence_number": next(seq), "item_id": item["id"],
+                "output_index": 0, "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}})
+            yield _anthropic_event("response.output_text.delta", {
+                "type": "response.output_text.delta", "sequence_number": next(seq), "item_id": item["id"],
+                "output_index": 0, "content_index": 0, "delta": text, "logprobs": []})
+            yield _anthropic_event("response.output_text.done", {
+                "type": "response.output_text.done", "sequence_number": next(seq), "item_id": item["id"],
+                "output_index": 0, "content_index": 0, "text": text, "logprobs": []})
+            yield _anthropic_event("response.content_part.done", {
+                "type": "response.content_part.done", "sequence_number": next(seq), "item_id": item["id"],
+                "output_index": 0, "content_index": 0, "part": item["content"][0]})
+            yield _anthropic_event("response.output_item.done", {
+                "type": "response.output_item.done", "sequence_number": next(seq), "output_index": 0, "item": item})
+            yield _anthropic_event("response.completed", {"type": "response.completed", "sequence_number": next(seq),
+                                                          "response": response})
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/v1/responses", responses, methods=["POST"])])
