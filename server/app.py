@@ -14,16 +14,18 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from hrouter.server.api_messages import count_tokens, messages
+from hrouter.server.api_passthrough import completions, embeddings
 from hrouter.server.api_responses import responses
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
-from hrouter.server.endpoints import chat_completions, health, list_models, metrics
+from hrouter.server.endpoints import chat_completions, get_model, health, list_models, metrics
 from hrouter.server.events import EventSink
 from hrouter.server.health import HealthChecker
 from hrouter.server.metrics import RouterMetrics
 from hrouter.server.middleware import ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
 from hrouter.server.response_store import ResponseStore
+from hrouter.server.unknown_paths import http_error
 
 log = logging.getLogger("hrouter.proxy")
 
@@ -94,13 +96,17 @@ def create_app(
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/models", list_models, methods=["GET"]),
+            Route("/v1/models/{model_id:path}", get_model, methods=["GET"]),
             Route("/v1/messages", messages, methods=["POST"]),
             Route("/v1/responses", responses, methods=["POST"]),
+            Route("/v1/completions", completions, methods=["POST"]),
+            Route("/v1/embeddings", embeddings, methods=["POST"]),
             Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ],
         middleware=[Middleware(ProxyMiddleware, api_key=config.resolved_api_key())],
+        exception_handlers={404: http_error, 405: http_error},
         lifespan=lifespan,
     )
     app.state.proxy = state

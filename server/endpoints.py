@@ -140,18 +140,32 @@ async def chat_completions(request: Request) -> Response:
     return Response(response.content, status_code=response.status_code, headers=headers)
 
 
-async def list_models(request: Request) -> Response:
-    state = request.app.state.proxy
+def _model_ids(state) -> list[str]:
     config = state.config
     ids = list(config.proxy.model_ids)
     engines = getattr(getattr(state.holder.router, "catalog", None), "engines", None)
     for engine in config.engine_backends:
         if (engines is None or engine in engines) and engine not in ids:
             ids.append(engine)
-    created = state.started_at
-    return JSONResponse(
-        {"object": "list", "data": [{"id": i, "object": "model", "created": created, "owned_by": "hrouter"} for i in ids]}
-    )
+    return ids
+
+
+def _model(state, model_id: str) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": state.started_at, "owned_by": "hrouter"}
+
+
+async def list_models(request: Request) -> Response:
+    state = request.app.state.proxy
+    return JSONResponse({"object": "list", "data": [_model(state, i) for i in _model_ids(state)]})
+
+
+async def get_model(request: Request) -> Response:
+    state = request.app.state.proxy
+    model_id = request.path_params["model_id"]
+    if model_id not in _model_ids(state):
+        return error_response(404, f"The model {model_id!r} does not exist; GET /v1/models lists the models.",
+                              "model_not_found")
+    return JSONResponse(_model(state, model_id))
 
 
 async def health(request: Request) -> Response:

@@ -104,7 +104,32 @@ def standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
                              "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
-    return Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])])
+    async def completions(request: Request) -> Response:
+        body = await request.json()
+        behaviour.received.append({**body, "_path": request.url.path})
+        base = {"id": f"cmpl-{name}", "object": "text_completion", "created": int(time.time()), "model": body.get("model")}
+        if body.get("stream") is True:
+            async def events():
+                for i in range(behaviour.chunks):
+                    yield _event({**base, "choices": [{"index": 0, "text": f"{name}-{i} ", "finish_reason": None}]})
+                yield _event({**base, "choices": [{"index": 0, "text": "", "finish_reason": "stop"}]})
+                yield b"data: [DONE]\n\n"
+            return StreamingResponse(events(), media_type="text/event-stream")
+        return JSONResponse({**base, "choices": [{"index": 0, "text": f"completion from {name}", "finish_reason": "stop"}],
+                             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+    async def embeddings(request: Request) -> Response:
+        body = await request.json()
+        behaviour.received.append({**body, "_path": request.url.path})
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        return JSONResponse({"object": "list", "model": body.get("model"), "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                             "data": [{"object": "embedding", "index": i, "embedding": [float(len(t)), 0.5]}
+                                      for i, t in enumerate(texts)]})
+
+    # A server may offer more than the proxy config says it speaks: the config decides.
+    return Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"]),
+                             Route("/v1/completions", completions, methods=["POST"]),
+                             Route("/v1/embeddings", embeddings, methods=["POST"])])
 
 
 def _anthropic_event(name: str, data: dict[str, Any]) -> bytes:
