@@ -67,7 +67,7 @@ async def count_tokens(request: Request) -> Response:
         passed = passed_headers(request, MESSAGES)
         attempts = await send_with_fallbacks(
             state.pool, (backend,), None, request.scope["state"]["request_id"], False,
-            lambda b: Target("/messages/count_tokens", payload_for(body, b), native_headers(passed, b)))
+            lambda b: Target("/messages/count_tokens", payload_for(body, b, None), native_headers(passed, b)))
         if attempts.response is not None and attempts.response.status_code == 200:
             return Response(attempts.response.content, media_type="application/json",
                             headers={**headers, "x-routed-backend": backend})

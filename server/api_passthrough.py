@@ -65,7 +65,7 @@ async def embeddings(request: Request) -> Response:
                               "routing_backend_missing")
     sent_at = time.perf_counter()
     attempts = await send_with_fallbacks(state.pool, order, None, request.scope["state"]["request_id"], False,
-                                         lambda b: Target(EMBEDDINGS.path, payload_for(body, b)))
+                                         lambda b: Target(EMBEDDINGS.path, payload_for(body, b, None)))
     response = attempts.response
     upstream_s = time.perf_counter() - sent_at
     if response is None:

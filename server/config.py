@@ -66,6 +66,19 @@ class HealthConfig:
     backend_timeout_seconds: float = 1.0
 
 
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+
+
+@attrs.frozen
+class RequestOverrides:
+    """Changes made to every request a backend gets (see server/overrides.py)."""
+
+    temperature: float | None = None  # set it
+    drop_temperature: bool = False  # remove it (models that refuse one)
+    max_tokens: int | None = None  # a cap on the answer's length, set when the client sent none
+    reasoning_effort: str | None = None  # set it (chat and Responses requests)
+
+
 @attrs.frozen
 class BackendConfig:
     base_url: str
@@ -75,6 +88,7 @@ class BackendConfig:
     strip_tools: bool = False
     headers: dict[str, str] = attrs.field(factory=dict)
     apis: tuple[str, ...] = ("chat",)
+    overrides: RequestOverrides = attrs.field(factory=RequestOverrides)
 
     def speaks(self, api: str) -> bool:
         return api in self.apis
@@ -182,6 +196,7 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
         for i, api in enumerate(b.apis):
             if api not in BACKEND_APIS:
                 problems.append(f"$.backends.{name}.apis[{i}]: {api!r} is not one of " + ", ".join(BACKEND_APIS))
+        problems.extend(_override_problems(f"$.backends.{name}.overrides", b.overrides))
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
     for engine, backend in cfg.engine_backends.items():
@@ -199,6 +214,19 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
         problem = bind_problem(cfg, p.host)
         if problem:
             problems.append(f"$.proxy.host: {problem}")
+    return problems
+
+
+def _override_problems(path: str, o: RequestOverrides) -> list[str]:
+    problems = []
+    if o.temperature is not None and o.drop_temperature:
+        problems.append(f"{path}: set temperature or drop_temperature, not both")
+    if o.temperature is not None and not 0 <= o.temperature <= 2:
+        problems.append(f"{path}.temperature: {o.temperature:g} is outside 0-2")
+    if o.max_tokens is not None and o.max_tokens < 1:
+        problems.append(f"{path}.max_tokens: {o.max_tokens} must be at least 1")
+    if o.reasoning_effort is not None and o.reasoning_effort not in REASONING_EFFORTS:
+        problems.append(f"{path}.reasoning_effort: {o.reasoning_effort!r} is not one of " + ", ".join(REASONING_EFFORTS))
     return problems
 
 
@@ -224,6 +252,8 @@ def _bool_problems(data: dict) -> list[str]:
     if isinstance(backends, dict):
         for name, backend in backends.items():
             check(backend, f"$.backends.{name}", "strip_tools")
+            if isinstance(backend, dict):
+                check(backend.get("overrides"), f"$.backends.{name}.overrides", "drop_temperature")
     return found
 
 

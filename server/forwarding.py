@@ -9,18 +9,21 @@ from typing import Any, Callable
 import attrs
 
 from hrouter.server.backends import Backend, BackendPool
+from hrouter.server.overrides import apply as apply_overrides
 from hrouter.server.upstream import Response, UpstreamError
 
 # Tool-related fields a strip_tools backend must not see.
 TOOL_FIELDS = ("tools", "tool_choice", "functions", "function_call", "parallel_tool_calls")
 
 
-def payload_for(body: dict[str, Any], backend: Backend) -> bytes:
+def payload_for(body: dict[str, Any], backend: Backend, api: str | None = "chat") -> bytes:
+    """The body as `backend` gets it in `api` (None: no request overrides apply)."""
     out = dict(body)  # shallow: only top-level keys change
     out["model"] = backend.config.model
     if backend.config.strip_tools:
         for key in TOOL_FIELDS:
             out.pop(key, None)
+    apply_overrides(out, backend.config.overrides, api)
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -171,7 +171,7 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
 
     def prepare(backend: Backend) -> Target:
         if backend.config.speaks(api.name):
-            return Target(api.path, payload_for(body, backend), native_headers(passed, backend))
+            return Target(api.path, payload_for(body, backend, api.name), native_headers(passed, backend))
         return Target("/chat/completions", payload_for(chat_body, backend))
 
     sent_at = time.perf_counter()
