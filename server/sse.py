@@ -37,3 +37,56 @@ class Reader:
             if data:
                 out.append((name, "\n".join(data)))
         return out
+
+
+
+class ChatStreamTranslator:
+    """Reads a chat completions stream chunk by chunk and hands each part to a hook that writes
+    the other API's events: `_start` (first chunk), `_on_usage`, `_on_text`, `_on_call` (one
+    tool-call delta), `_on_finish` (the finish reason); `close` and `error` end the stream."""
+
+    def __init__(self) -> None:
+        self._reader = Reader()
+        self._started = False
+        self._ended = False
+
+    def _start(self, chunk: dict[str, Any]) -> bytes: ...
+    def _on_usage(self, usage: dict[str, Any]) -> None: ...
+    def _on_text(self, text: str) -> bytes: ...
+    def _on_call(self, call: dict[str, Any]) -> bytes: ...
+    def _on_finish(self, reason: str) -> None: ...
+    def error(self, message: str, type_: str) -> bytes: ...
+
+    def feed(self, piece: bytes) -> bytes:
+        out: list[bytes] = []
+        for _, data in self._reader.feed(piece):
+            if self._ended:
+                break
+            if data.strip() == "[DONE]":
+                continue
+            try:
+                chunk = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(chunk, dict):
+                continue
+            if "error" in chunk:  # a backend's error in place of a chunk
+                error = chunk["error"]
+                message = error.get("message", "backend error") if isinstance(error, dict) else error
+                out.append(self.error(str(message), "upstream_stream_error"))
+                break
+            if not self._started:
+                self._started = True
+                out.append(self._start(chunk))
+            if isinstance(chunk.get("usage"), dict):
+                self._on_usage(chunk["usage"])
+            for choice in (chunk.get("choices") or ())[:1]:
+                delta = choice.get("delta") or {}
+                if isinstance(delta.get("content"), str) and delta["content"]:
+                    out.append(self._on_text(delta["content"]))
+                for call in delta.get("tool_calls") or ():
+                    if isinstance(call, dict):
+                        out.append(self._on_call(call))
+                if choice.get("finish_reason"):
+                    self._on_finish(choice["finish_reason"])
+        return b"".join(out)

@@ -89,7 +89,8 @@ def _turns(body: dict[str, Any]) -> list[Any]:
     return messages
 
 
-def routing_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+def chat_messages(body: dict[str, Any], routing: bool) -> list[dict[str, Any]]:
+    """The conversation as chat messages: for the router (`routing`) or for a chat backend."""
     out: list[dict[str, Any]] = []
     system = _system_text(body.get("system"))
     if system:
@@ -105,27 +106,42 @@ def routing_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
         if message.get("role") != "user":
             continue
         parts: list[dict[str, Any]] = []
-        tool_images = 0
+        returned: list[dict[str, Any]] = []  # images the tools returned
         for block in blocks:
             kind = block.get("type")
             if kind == "text" and isinstance(block.get("text"), str):
-                for reminder in _REMINDER.findall(block["text"]):
-                    out.append({"role": "system", "content": reminder})
-                own = _REMINDER.sub("", block["text"])
-                if own.strip():
-                    parts.append({"type": "text", "text": own})
+                text = block["text"]
+                if routing:
+                    out.extend({"role": "system", "content": r} for r in _REMINDER.findall(text))
+                    text = _REMINDER.sub("", text)
+                if text.strip() or not routing:
+                    parts.append({"type": "text", "text": text})
             elif kind == "image":
                 parts.append(_image_part(block))
             elif kind == "tool_result":
+                # Tool results answer the assistant's calls, so they come first; chat tool
+                # messages carry text only, so a returned image follows as the user's.
                 text, images = _result_parts(block)
+                if block.get("is_error") is True:
+                    text = f"Error: {text}"
                 out.append({"role": "tool", "tool_call_id": str(block.get("tool_use_id", "")), "content": text})
-                tool_images += len(images)
+                returned.extend(images)
+        if routing:
+            if parts:
+                out.append({"role": "user", "content": parts})
+                words_turn = parts
+            if returned and words_turn is not None:
+                words_turn.append({"type": "image_url", "image_url": {"url": "tool_result"}})
+            continue
+        parts.extend(_image_part(image) for image in returned)
         if parts:
-            out.append({"role": "user", "content": parts})
-            words_turn = parts
-        if tool_images and words_turn is not None:
-            words_turn.append({"type": "image_url", "image_url": {"url": "tool_result"}})
+            only_text = all(p["type"] == "text" for p in parts)
+            out.append({"role": "user", "content": "\n".join(p["text"] for p in parts) if only_text else parts})
     return out
+
+
+def routing_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return chat_messages(body, routing=True)
 
 
 _COPIED = (("temperature", "temperature"), ("top_p", "top_p"), ("stop_sequences", "stop"), ("max_tokens", "max_tokens"))
@@ -139,36 +155,7 @@ def _tool_choice(choice: Any) -> Any:
 
 
 def chat_request(body: dict[str, Any]) -> dict[str, Any]:
-    messages: list[dict[str, Any]] = []
-    system = _system_text(body.get("system"))
-    if system:
-        messages.append({"role": "system", "content": system})
-    for message in _turns(body):
-        if not isinstance(message, dict):
-            continue
-        blocks = _blocks(message.get("content"))
-        if message.get("role") == "assistant":
-            messages.append(_assistant(blocks))
-            continue
-        parts: list[dict[str, Any]] = []
-        for block in blocks:
-            kind = block.get("type")
-            if kind == "text" and isinstance(block.get("text"), str):
-                parts.append({"type": "text", "text": block["text"]})
-            elif kind == "image":
-                parts.append(_image_part(block))
-            elif kind == "tool_result":
-                # Tool results answer the assistant's calls, so they come first; chat tool
-                # messages carry text only, so a returned image follows as the user's.
-                text, images = _result_parts(block)
-                if block.get("is_error") is True:
-                    text = f"Error: {text}"
-                messages.append({"role": "tool", "tool_call_id": str(block.get("tool_use_id", "")), "content": text})
-                parts.extend(_image_part(image) for image in images)
-        if parts:
-            only_text = all(p["type"] == "text" for p in parts)
-            messages.append({"role": "user",
-                             "content": "\n".join(p["text"] for p in parts) if only_text else parts})
+    messages = chat_messages(body, routing=False)
     out: dict[str, Any] = {"model": body.get("model"), "messages": messages}
     for theirs, ours in _COPIED:
         if body.get(theirs) is not None:
@@ -223,20 +210,17 @@ def error_body(message: str, type_: str, error_fields: dict[str, Any] | None = N
     return {"type": "error", "error": {"type": type_, "message": message, **(error_fields or {})}, **beside}
 
 
-class MessagesStream:
+class MessagesStream(sse.ChatStreamTranslator):
     """A chat completions stream as Anthropic's events."""
 
     def __init__(self) -> None:
-        self._reader = sse.Reader()
-        self._started = False
-        self._ended = False
+        super().__init__()
         self._index = -1  # the current content block
-        self._open: str | None = None  # "text", or the chat tool-call index of the open tool_use block
+        self._open: str | None = None  # "text", or "tool<chat index>" for the open tool_use block
         self._stop_reason = "end_turn"
         self._usage = {"input_tokens": 0, "output_tokens": 0}
 
     def _start(self, chunk: dict[str, Any]) -> bytes:
-        self._started = True
         return sse.event("message_start", {"type": "message_start", "message": {
             "id": _message_id(chunk), "type": "message", "role": "assistant", "model": chunk.get("model", ""),
             "content": [], "stop_reason": None, "stop_sequence": None, "usage": dict(self._usage)}})
@@ -257,52 +241,34 @@ class MessagesStream:
     def _delta(self, delta: dict[str, Any]) -> bytes:
         return sse.event("content_block_delta", {"type": "content_block_delta", "index": self._index, "delta": delta})
 
-    def feed(self, piece: bytes) -> bytes:
-        out: list[bytes] = []
-        for _, data in self._reader.feed(piece):
-            if self._ended or data.strip() == "[DONE]":
-                continue
-            try:
-                chunk = json.loads(data)
-            except ValueError:
-                continue
-            if not isinstance(chunk, dict):
-                continue
-            if "error" in chunk:
-                error = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
-                out.append(self.error(str(error.get("message", "backend error")), "api_error"))
-                break
-            if not self._started:
-                out.append(self._start(chunk))
-            usage = chunk.get("usage")
-            if isinstance(usage, dict):
-                self._usage = {"input_tokens": usage.get("prompt_tokens", 0) or 0,
-                               "output_tokens": usage.get("completion_tokens", 0) or 0}
-            for choice in (chunk.get("choices") or ())[:1]:
-                delta = choice.get("delta") or {}
-                text = delta.get("content")
-                if isinstance(text, str) and text:
-                    if self._open != "text":
-                        out.append(self._open_block("text", {"type": "text", "text": ""}))
-                    out.append(self._delta({"type": "text_delta", "text": text}))
-                for call in delta.get("tool_calls") or ():
-                    key = f"tool{call.get('index', 0)}"
-                    function = call.get("function") or {}
-                    if self._open != key:
-                        out.append(self._open_block(key, {
-                            "type": "tool_use", "id": call.get("id") or f"toolu_{uuid.uuid4().hex[:24]}",
-                            "name": function.get("name", ""), "input": {}}))
-                    if function.get("arguments"):
-                        out.append(self._delta({"type": "input_json_delta", "partial_json": function["arguments"]}))
-                if choice.get("finish_reason"):
-                    self._stop_reason = _STOP_REASONS.get(choice["finish_reason"], "end_turn")
-        return b"".join(out)
+    def _on_usage(self, usage: dict[str, Any]) -> None:
+        self._usage = {"input_tokens": usage.get("prompt_tokens", 0) or 0,
+                       "output_tokens": usage.get("completion_tokens", 0) or 0}
+
+    def _on_text(self, text: str) -> bytes:
+        out = self._open_block("text", {"type": "text", "text": ""}) if self._open != "text" else b""
+        return out + self._delta({"type": "text_delta", "text": text})
+
+    def _on_call(self, call: dict[str, Any]) -> bytes:
+        key = f"tool{call.get('index', 0)}"
+        function = call.get("function") or {}
+        out = b""
+        if self._open != key:
+            out = self._open_block(key, {"type": "tool_use", "id": call.get("id") or f"toolu_{uuid.uuid4().hex[:24]}",
+                                         "name": function.get("name", ""), "input": {}})
+        if function.get("arguments"):
+            out += self._delta({"type": "input_json_delta", "partial_json": function["arguments"]})
+        return out
+
+    def _on_finish(self, reason: str) -> None:
+        self._stop_reason = _STOP_REASONS.get(reason, "end_turn")
 
     def close(self) -> bytes:
         if self._ended:
             return b""
         self._ended = True
         out = [b"" if self._started else self._start({}), self._close_block()]
+        self._started = True
         out.append(sse.event("message_delta", {"type": "message_delta",
                                                "delta": {"stop_reason": self._stop_reason, "stop_sequence": None},
                                                "usage": dict(self._usage)}))

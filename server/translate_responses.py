@@ -216,16 +216,15 @@ def error_event(message: str, type_: str, sequence_number: int = 0) -> bytes:
                                "error": {"type": type_, "code": type_, "message": message}})
 
 
-class ResponsesStream:
+class ResponsesStream(sse.ChatStreamTranslator):
     """A chat completions stream as Responses events; `done` gets the completed response."""
 
     def __init__(self, body: dict[str, Any], done: Callable[[dict[str, Any]], None] | None = None):
+        super().__init__()
         self._body, self._done = body, done
-        self._reader = sse.Reader()
         self._id, self._created = _id("resp"), int(time.time())
         self._model = ""
         self._seq = 0
-        self._started = self._ended = False
         self._output: list[dict[str, Any]] = []  # items in output order, updated in place
         self._text: dict[str, Any] | None = None  # the open message item
         self._calls: dict[int, dict[str, Any]] = {}  # chat tool-call index -> its item
@@ -242,7 +241,6 @@ class ResponsesStream:
                          self._incomplete)
 
     def _start(self, chunk: dict[str, Any]) -> bytes:
-        self._started = True
         self._model = str(chunk.get("model", ""))
         created = self._snapshot("in_progress")
         return (self._emit("response.created", response={**created, "output": []})
@@ -296,40 +294,18 @@ class ResponsesStream:
                               output_index=self._output.index(item), delta=function["arguments"])
         return out
 
-    def feed(self, piece: bytes) -> bytes:
-        out: list[bytes] = []
-        for _, data in self._reader.feed(piece):
-            if self._ended or data.strip() == "[DONE]":
-                continue
-            try:
-                chunk = json.loads(data)
-            except ValueError:
-                continue
-            if not isinstance(chunk, dict):
-                continue
-            if "error" in chunk:
-                error = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
-                out.append(self.error(str(error.get("message", "backend error")), "upstream_stream_error"))
-                break
-            if not self._started:
-                out.append(self._start(chunk))
-            if isinstance(chunk.get("usage"), dict):
-                self._usage = _usage(chunk["usage"])
-            for choice in (chunk.get("choices") or ())[:1]:
-                delta = choice.get("delta") or {}
-                if isinstance(delta.get("content"), str) and delta["content"]:
-                    out.append(self._on_text(delta["content"]))
-                for call in delta.get("tool_calls") or ():
-                    out.append(self._on_call(call))
-                if choice.get("finish_reason") == "length":
-                    self._incomplete = True
-        return b"".join(out)
+    def _on_usage(self, usage: dict[str, Any]) -> None:
+        self._usage = _usage(usage)
+
+    def _on_finish(self, reason: str) -> None:
+        self._incomplete = reason == "length"
 
     def close(self) -> bytes:
         if self._ended:
             return b""
         self._ended = True
         out = [b"" if self._started else self._start({}), self._close_text()]
+        self._started = True
         for item in self._calls.values():
             index = self._output.index(item)
             item["status"] = "completed"
