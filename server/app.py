@@ -25,6 +25,7 @@ from hrouter.server.metrics import RouterMetrics
 from hrouter.server.middleware import ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
 from hrouter.server.response_store import ResponseStore
+from hrouter.server.sessions import SessionPins
 from hrouter.server.unknown_paths import http_error
 
 log = logging.getLogger("hrouter.proxy")
@@ -41,6 +42,9 @@ class ProxyState:
     metrics: RouterMetrics
     #: Responses answered, for previous_response_id
     responses: ResponseStore = attrs.field(factory=ResponseStore)
+    #: session affinity pins
+    sessions: SessionPins = attrs.field(default=attrs.Factory(
+        lambda self: SessionPins(self.config.sessions.max_entries, self.config.sessions.ttl_seconds), takes_self=True))
 
 
 def build_router(config: ProxyConfig) -> Any:

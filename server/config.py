@@ -95,6 +95,16 @@ class BackendConfig:
 
 
 @attrs.frozen
+class SessionSettings:
+    """Session affinity (server/sessions.py)."""
+
+    enabled: bool = True
+    header: str | None = None  # a header naming the session, read before the built-in keys
+    max_entries: int = 4096
+    ttl_seconds: float = 1800.0
+
+
+@attrs.frozen
 class ProxyConfig:
     proxy: ProxySettings = attrs.field(factory=ProxySettings)
     router_config: str | None = None
@@ -104,6 +114,7 @@ class ProxyConfig:
     backends: dict[str, BackendConfig] = attrs.field(factory=dict)
     engine_backends: dict[str, str] = attrs.field(factory=dict)
     fallback_backends: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    sessions: SessionSettings = attrs.field(factory=SessionSettings)
     #: where the config came from (a path, or the embedded default); not a YAML key
     source: str = "<memory>"
 
@@ -197,6 +208,12 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             if api not in BACKEND_APIS:
                 problems.append(f"$.backends.{name}.apis[{i}]: {api!r} is not one of " + ", ".join(BACKEND_APIS))
         problems.extend(_override_problems(f"$.backends.{name}.overrides", b.overrides))
+    if cfg.sessions.max_entries < 1:
+        problems.append(f"$.sessions.max_entries: {cfg.sessions.max_entries} must be at least 1")
+    if cfg.sessions.ttl_seconds <= 0:
+        problems.append("$.sessions.ttl_seconds: must be positive")
+    if cfg.sessions.header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", cfg.sessions.header):
+        problems.append(f"$.sessions.header: {cfg.sessions.header!r} is not a header name")
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
     for engine, backend in cfg.engine_backends.items():
@@ -248,6 +265,7 @@ def _bool_problems(data: dict) -> list[str]:
 
     check(data.get("proxy"), "$.proxy", "allow_remote")
     check(data.get("observability"), "$.observability", "enabled")
+    check(data.get("sessions"), "$.sessions", "enabled")
     backends = data.get("backends")
     if isinstance(backends, dict):
         for name, backend in backends.items():

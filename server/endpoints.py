@@ -13,10 +13,11 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
 from hrouter.server.dispatch import CONFIRM, choose
-from hrouter.server.errors import error_response
+from hrouter.server.errors import error_response, sse_error_event
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
 from hrouter.server.refusal import refusal_for
+from hrouter.server.sessions import affinity
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -103,8 +104,10 @@ async def chat_completions(request: Request) -> Response:
         )
 
     stream = body.get("stream") is True
+    session = affinity(state, request.headers, body, choice, router)
     sent_at = time.perf_counter()
-    attempts = await send_with_fallbacks(state.pool, config.attempt_order(choice.backend), body, request_id, stream)
+    attempts = await send_with_fallbacks(state.pool, config.attempt_order(session.backend or choice.backend), body,
+                                         request_id, stream)
     response = attempts.response
     if response is None:
         last = attempts.failures[-1].backend
@@ -132,11 +135,22 @@ async def chat_completions(request: Request) -> Response:
         headers["cache-control"] = "no-cache"
         status = response.status_code
 
+        broke: list[bool] = []
+
         def finished() -> None:
             outcome.done(status, backend, attempts.fallback_used, time.perf_counter() - sent_at)
+            if not broke:
+                session.answered(backend)
 
-        return StreamingResponse(relay(response, backend, request_id, finished), status_code=status, headers=headers)
+        def broken(message: str, type_: str) -> bytes:
+            broke.append(True)
+            return sse_error_event(message, type_)
+
+        return StreamingResponse(relay(response, backend, request_id, finished, broken), status_code=status,
+                                 headers=headers)
     outcome.done(response.status_code, backend, attempts.fallback_used, time.perf_counter() - sent_at)
+    if response.status_code < 400:
+        session.answered(backend)
     return Response(response.content, status_code=response.status_code, headers=headers)
 
 

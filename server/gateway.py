@@ -27,6 +27,7 @@ from hrouter.server.dispatch import CONFIRM, choose
 from hrouter.server.endpoints import OFFLOAD_BYTES, _Outcome, _upstream_headers
 from hrouter.server.forwarding import Target, payload_for, send_with_fallbacks
 from hrouter.server.refusal import refusal_for
+from hrouter.server.sessions import NO_AFFINITY, affinity
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -146,7 +147,8 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
         outcome.done(refusal.status)
         return api.error(refusal.status, refusal.message, refusal.code, headers=refusal.headers,
                          error_fields=refusal.error_fields, **refusal.beside)
-    backend_name = converted.pinned_backend or choice.backend
+    session = NO_AFFINITY if converted.pinned_backend else affinity(state, request.headers, body, choice, router)
+    backend_name = converted.pinned_backend or session.backend or choice.backend
     if backend_name is None:
         outcome.done(502)
         return api.error(502, f"No backend is configured for engine {engine!r}; map it under engine_backends.",
@@ -212,19 +214,31 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
         headers["cache-control"] = "no-cache"
         hook = converted.on_success
         done = (lambda answer: hook(backend, answer)) if hook is not None else None
+        broke: list[bool] = []
+
+        def stream_finished() -> None:
+            finished(status)
+            if not broke:
+                session.answered(backend)
+
         if native:
-            body_iter = relay(response, backend, request_id, lambda: finished(status), api.sse_error)
+            def broken(message: str, type_: str) -> bytes:
+                broke.append(True)
+                return api.sse_error(message, type_)
+
+            body_iter = relay(response, backend, request_id, stream_finished, broken)
             if done is not None and converted.final_event is not None:
                 body_iter = _watched(body_iter, converted.final_event, done)
         else:
-            body_iter = _translated(response, backend, request_id, lambda: finished(status),
-                                    converted.stream_from_chat(done))
+            body_iter = _translated(response, backend, request_id, stream_finished,
+                                    converted.stream_from_chat(done), broke)
         return StreamingResponse(body_iter, status_code=status, headers=headers)
     finished(status)
     if native:
         answer = _json_or_none(response.content)
         if converted.on_success is not None and isinstance(answer, dict):
             converted.on_success(backend, answer)
+        session.answered(backend)
         return Response(response.content, status_code=status, headers=headers)
     parsed = _json_or_none(response.content)
     if not isinstance(parsed, dict) or not isinstance(parsed.get("choices"), list) or not parsed["choices"]:
@@ -233,6 +247,7 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
     answer = converted.from_chat(parsed)
     if converted.on_success is not None:
         converted.on_success(backend, answer)
+    session.answered(backend)
     headers["content-type"] = "application/json"
     return Response(json.dumps(answer, separators=(",", ":"), ensure_ascii=False).encode(), status_code=status,
                     headers=headers)
@@ -271,12 +286,11 @@ async def _watched(pieces, final_event: tuple[str, str], done: Callable[[dict[st
 
 
 async def _translated(response, backend: str, request_id: str, finished: Callable[[], None],
-                      translator: StreamTranslator):
-    broke = False
+                      translator: StreamTranslator, broke: list[bool]):
+    """`broke` gets an entry when the backend broke off (before `finished` is called)."""
 
     def on_error(message: str, type_: str) -> bytes:
-        nonlocal broke
-        broke = True
+        broke.append(True)
         return translator.error(message, type_)
 
     async for piece in relay(response, backend, request_id, finished, on_error):
