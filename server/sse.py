@@ -40,6 +40,17 @@ class Reader:
 
 
 
+def function_of(call: dict[str, Any]) -> dict[str, Any]:
+    """A chat tool call's `function` object, {} when a backend sent something else."""
+    function = call.get("function")
+    return function if isinstance(function, dict) else {}
+
+
+def tool_calls_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    calls = message.get("tool_calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
 class ChatStreamTranslator:
     """Reads a chat completions stream chunk by chunk and hands each part to a hook that writes
     the other API's events: `_start` (first chunk), `_on_usage`, `_on_text`, `_on_call` (one
@@ -80,13 +91,17 @@ class ChatStreamTranslator:
                 out.append(self._start(chunk))
             if isinstance(chunk.get("usage"), dict):
                 self._on_usage(chunk["usage"])
-            for choice in (chunk.get("choices") or ())[:1]:
-                delta = choice.get("delta") or {}
+            choices = chunk.get("choices")
+            for choice in choices[:1] if isinstance(choices, list) else ():
+                if not isinstance(choice, dict):
+                    continue
+                delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
                 if isinstance(delta.get("content"), str) and delta["content"]:
                     out.append(self._on_text(delta["content"]))
-                for call in delta.get("tool_calls") or ():
+                calls = delta.get("tool_calls")
+                for call in calls if isinstance(calls, list) else ():
                     if isinstance(call, dict):
                         out.append(self._on_call(call))
-                if choice.get("finish_reason"):
+                if isinstance(choice.get("finish_reason"), str):
                     self._on_finish(choice["finish_reason"])
         return b"".join(out)

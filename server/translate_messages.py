@@ -195,8 +195,8 @@ def message_from_chat(chat: dict[str, Any]) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     if isinstance(message.get("content"), str) and message["content"]:
         content.append({"type": "text", "text": message["content"]})
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") or {}
+    for call in sse.tool_calls_of(message):
+        function = sse.function_of(call)
         content.append({"type": "tool_use", "id": call.get("id") or f"toolu_{uuid.uuid4().hex[:24]}",
                         "name": function.get("name", ""), "input": _arguments(function.get("arguments"))})
     usage = chat.get("usage") if isinstance(chat.get("usage"), dict) else {}
@@ -251,7 +251,7 @@ class MessagesStream(sse.ChatStreamTranslator):
 
     def _on_call(self, call: dict[str, Any]) -> bytes:
         key = f"tool{call.get('index', 0)}"
-        function = call.get("function") or {}
+        function = sse.function_of(call)
         out = b""
         if self._open != key:
             out = self._open_block(key, {"type": "tool_use", "id": call.get("id") or f"toolu_{uuid.uuid4().hex[:24]}",

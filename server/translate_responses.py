@@ -179,8 +179,8 @@ def response_from_chat(body: dict[str, Any], chat: dict[str, Any]) -> dict[str, 
     output: list[dict[str, Any]] = []
     if isinstance(message.get("content"), str) and message["content"]:
         output.append(_message_item(_id("msg"), message["content"], "completed"))
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") or {}
+    for call in sse.tool_calls_of(message):
+        function = sse.function_of(call)
         output.append(_call_item(_id("fc"), str(call.get("id") or _id("call")), str(function.get("name", "")),
                                  str(function.get("arguments") or ""), "completed"))
     incomplete = choice.get("finish_reason") == "length"
@@ -279,7 +279,7 @@ class ResponsesStream(sse.ChatStreamTranslator):
     def _on_call(self, call: dict[str, Any]) -> bytes:
         out = b""
         index = call.get("index", 0)
-        function = call.get("function") or {}
+        function = sse.function_of(call)
         item = self._calls.get(index)
         if item is None:
             out += self._close_text()
