@@ -84,6 +84,9 @@ class BackendConfig:
     base_url: str
     model: str
     api_key_env: str | None = None
+    #: how the key is sent: "authorization" (Bearer), or a header that carries it as is
+    #: (x-api-key, for Anthropic's API)
+    api_key_header: str = "authorization"
     timeout_seconds: float = 300.0
     strip_tools: bool = False
     headers: dict[str, str] = attrs.field(factory=dict)
@@ -202,6 +205,8 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             problems.append(f"$.backends.{name}.model: must not be empty")
         if b.timeout_seconds <= 0:
             problems.append(f"$.backends.{name}.timeout_seconds: must be positive")
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", b.api_key_header):
+            problems.append(f"$.backends.{name}.api_key_header: {b.api_key_header!r} is not a header name")
         if not b.apis:
             problems.append(f"$.backends.{name}.apis: list at least one of " + ", ".join(BACKEND_APIS))
         for i, api in enumerate(b.apis):

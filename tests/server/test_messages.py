@@ -232,3 +232,21 @@ def test_a_chat_backend_error_is_reshaped(claude, behaviours):
     with pytest.raises(anthropic.RateLimitError) as caught:
         claude.messages.create(model="claude", max_tokens=64, messages=user("what should I cook tonight"))
     assert caught.value.body == {"type": "error", "error": {"type": "rate_limit_error", "message": "balanced says 429"}}
+
+
+def test_a_native_backend_gets_its_key_in_its_own_header(standins, native, monkeypatch):
+    monkeypatch.setenv("NATIVE_KEY", "sk-native")
+    data = proxy_data({n: u for n, (u, _) in standins.items()})
+    data["backends"]["native"] = {"base_url": native[0], "model": "native-model", "apis": ["messages"],
+                                  "api_key_env": "NATIVE_KEY", "api_key_header": "x-api-key",
+                                  "headers": {"anthropic-version": "2023-06-01"}}
+    data["engine_backends"]["code_agent"] = "native"
+    native[1].reset()
+    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server, \
+            anthropic.Anthropic(base_url=server.url, api_key="unused", max_retries=0) as claude:
+        claude.messages.create(model="claude", max_tokens=16, messages=user("fix the bug in this function"),
+                               extra_headers={"anthropic-version": "2099-01-01"})
+    sent = native[1].received[0]["_headers"]
+    assert sent["x-api-key"] == "sk-native" and "authorization" not in sent
+    assert sent["anthropic-version"] == "2023-06-01"  # the backend's own header wins, sent once
+    native[1].reset()
