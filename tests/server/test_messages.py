@@ -14,8 +14,8 @@ from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
-from .standins import Behaviour, messages_standin
+from .conftest import proxy_data, standin_server, with_native
+from .standins import messages_standin
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n tiny").decode()
 IMAGE = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}
@@ -25,17 +25,13 @@ WEATHER = {"name": "get_weather", "description": "weather for a city",
 
 @pytest.fixture(scope="module")
 def native():
-    behaviour = Behaviour()
-    with ThreadedServer(messages_standin("native", "native-model", behaviour)) as server:
-        yield f"{server.url}/v1", behaviour
+    with standin_server(messages_standin) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
 def messages_proxy(standins, native):
-    data = proxy_data({n: u for n, (u, _) in standins.items()})
-    data["backends"]["native"] = {"base_url": native[0], "model": "native-model", "apis": ["messages"],
-                                  "timeout_seconds": 5}
-    data["engine_backends"]["code_agent"] = "native"
+    data = with_native(standins, native[0], ["messages"])
     with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
         yield server
 
@@ -236,11 +232,8 @@ def test_a_chat_backend_error_is_reshaped(claude, behaviours):
 
 def test_a_native_backend_gets_its_key_in_its_own_header(standins, native, monkeypatch):
     monkeypatch.setenv("NATIVE_KEY", "sk-native")
-    data = proxy_data({n: u for n, (u, _) in standins.items()})
-    data["backends"]["native"] = {"base_url": native[0], "model": "native-model", "apis": ["messages"],
-                                  "api_key_env": "NATIVE_KEY", "api_key_header": "x-api-key",
-                                  "headers": {"anthropic-version": "2023-06-01"}}
-    data["engine_backends"]["code_agent"] = "native"
+    data = with_native(standins, native[0], ["messages"], api_key_env="NATIVE_KEY", api_key_header="x-api-key",
+                       headers={"anthropic-version": "2023-06-01"})
     native[1].reset()
     with ThreadedServer(create_app(config_from_data(data, "tests"))) as server, \
             anthropic.Anthropic(base_url=server.url, api_key="unused", max_retries=0) as claude:

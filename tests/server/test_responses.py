@@ -12,8 +12,8 @@ from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
-from .standins import Behaviour, responses_standin
+from .conftest import proxy_data, standin_server, with_native
+from .standins import responses_standin
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "weather for a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
@@ -22,17 +22,13 @@ COOK = "what should I cook tonight, given the weather"
 
 @pytest.fixture(scope="module")
 def native():
-    behaviour = Behaviour()
-    with ThreadedServer(responses_standin("native", "native-model", behaviour)) as server:
-        yield f"{server.url}/v1", behaviour
+    with standin_server(responses_standin) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
 def responses_proxy(standins, native):
-    data = proxy_data({n: u for n, (u, _) in standins.items()})
-    data["backends"]["native"] = {"base_url": native[0], "model": "native-model", "apis": ["responses", "chat"],
-                                  "timeout_seconds": 5}
-    data["engine_backends"]["code_agent"] = "native"
+    data = with_native(standins, native[0], ["responses", "chat"])
     with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
         yield server
 
