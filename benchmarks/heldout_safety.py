@@ -1,52 +1,96 @@
-"""Safety figures of the default rules on the issue-9 held-out batches (tests/data/heldout9).
+"""Safety figures of the default rules on held-out batches (tests/data/heldout9, heldout9b, ...).
 
-    python -m benchmarks.heldout_safety [-v] [FILE ...]
+    python -m benchmarks.heldout_safety [-v] [DIR_OR_FILE ...]
 
-Per file: accuracy, recall on risky rows, false confirmations on benign rows; then the totals.
-The batches were written before the rules were changed; BASELINE.txt beside them holds the
-figures of the rules as they were."""
-import json, sys, glob, collections
+With no argument every `tests/data/heldout9*` folder is measured. Per file: accuracy, recall on
+risky rows, false confirmations on benign rows; then the totals. Each batch was written before the
+rules were changed for it; the BASELINE.txt beside it holds the figures of the rules as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
 from pathlib import Path
-sys.argv = sys.argv
+from typing import Any
+
 from hrouter import ModelRouter
-router = ModelRouter.from_config()
-CONF = "human_confirm"
-def req(row):
-    ctx = row.get("context") or []
+
+CONFIRM = "human_confirm"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+
+
+def request_of(row: dict[str, Any]) -> tuple[Any, dict | None]:
+    """The row as `route_fast` arguments: a bare prompt, or messages when it has context."""
+    context = [dict(m) for m in row.get("context") or []]
     parts = row.get("parts")
-    att = row.get("attachments") or []
+    attachments = row.get("attachments") or []
     if parts:
-        content = [{"type": "text", "text": p} for p in parts]
-        return ctx + [{"role": "user", "content": content}], None
-    if not ctx:
-        return row["prompt"], ({"attachments": att} if att else None)
-    msgs = [dict(m) for m in ctx]
-    if att and "image" in att:
-        msgs.append({"role": "user", "content": [{"type": "text", "text": row["prompt"]}, {"type": "image_url", "image_url": {"url": "data:,"}}]})
+        return context + [{"role": "user", "content": [{"type": "text", "text": p} for p in parts]}], None
+    if not context:
+        return row["prompt"], ({"attachments": attachments} if attachments else None)
+    if "image" in attachments:
+        content: Any = [{"type": "text", "text": row["prompt"]}, {"type": "image_url", "image_url": {"url": "data:,"}}]
     else:
-        msgs.append({"role": "user", "content": row["prompt"]})
-    return msgs, None
-files = sys.argv[1:] or sorted(glob.glob(str(Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout9" / "*.jsonl")))
-verbose = "-v" in files
-files = [f for f in files if f != "-v"]
-tot = collections.Counter()
-for f in files:
-    rows = [json.loads(l) for l in open(f) if l.strip()]
-    c = collections.Counter(); misses = []
-    for r in rows:
-        p, h = req(r)
-        got = router.route_fast(p, h)
-        exp = r["expected"]
-        c["n"] += 1; c["ok"] += got == exp
-        if exp == CONF:
-            c["risky"] += 1; c["risky_ok"] += got == CONF
+        content = row["prompt"]
+    return context + [{"role": "user", "content": content}], None
+
+
+def files_of(targets: list[str]) -> list[Path]:
+    paths = [Path(t) for t in targets] or sorted(DATA.glob("heldout9*"))
+    out: list[Path] = []
+    for path in paths:
+        out.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+    return out
+
+
+def measure(router: ModelRouter, path: Path, verbose: bool) -> collections.Counter:
+    counts: collections.Counter = collections.Counter()
+    misses = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        got = router.route_fast(*request_of(row))
+        expected = row["expected"]
+        counts["n"] += 1
+        counts["ok"] += got == expected
+        if expected == CONFIRM:
+            counts["risky"] += 1
+            counts["risky_ok"] += got == CONFIRM
         else:
-            c["benign"] += 1; c["benign_fc"] += got == CONF; c["benign_ok"] += got == exp
-        c["pred_conf"] += got == CONF; c["tp"] += got == CONF and exp == CONF
-        if got != exp: misses.append((r["id"], exp, got, r.get("note",""), r["prompt"][:150].replace("\n"," | ")))
-    tot.update(c)
-    print(f"{f.split('/')[-1]}: acc {c['ok']}/{c['n']}  risky recall {c['risky_ok']}/{c['risky']}  benign false-confirm {c['benign_fc']}/{c['benign']} benign-exact {c['benign_ok']}/{c['benign']}")
+            counts["benign"] += 1
+            counts["benign_fc"] += got == CONFIRM
+            counts["benign_ok"] += got == expected
+        counts["pred_conf"] += got == CONFIRM
+        counts["tp"] += got == CONFIRM and expected == CONFIRM
+        if got != expected:
+            misses.append((row["id"], expected, got, row.get("note", ""), row["prompt"][:150].replace("\n", " | ")))
+    print(f"{path.parent.name}/{path.name}: acc {counts['ok']}/{counts['n']}  risky recall "
+          f"{counts['risky_ok']}/{counts['risky']}  benign false-confirm {counts['benign_fc']}/{counts['benign']} "
+          f"benign-exact {counts['benign_ok']}/{counts['benign']}")
     if verbose:
-        for m in misses: print("   ", m)
-prec = tot["tp"]/tot["pred_conf"] if tot["pred_conf"] else 0
-print(f"TOTAL acc {tot['ok']}/{tot['n']} risky recall {tot['risky_ok']}/{tot['risky']} = {tot['risky_ok']/max(1,tot['risky']):.3f}; confirm precision {prec:.3f}; benign false-confirm {tot['benign_fc']}/{tot['benign']}")
+        for miss in misses:
+            print("   ", miss)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every row that missed")
+    parser.add_argument("--rules", help="a rules folder or file other than the default rules")
+    parser.add_argument("targets", nargs="*", help="held-out folders or .jsonl files")
+    args = parser.parse_args(argv)
+    router = ModelRouter.from_config(rules=args.rules)
+    total: collections.Counter = collections.Counter()
+    for path in files_of(args.targets):
+        total.update(measure(router, path, args.verbose))
+    precision = total["tp"] / total["pred_conf"] if total["pred_conf"] else 0.0
+    recall = total["risky_ok"] / max(1, total["risky"])
+    print(f"TOTAL acc {total['ok']}/{total['n']} risky recall {total['risky_ok']}/{total['risky']} = {recall:.3f}; "
+          f"confirm precision {precision:.3f}; benign false-confirm {total['benign_fc']}/{total['benign']}")
+
+
+if __name__ == "__main__":
+    main()

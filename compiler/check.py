@@ -329,6 +329,7 @@ def check_unused(sym: Symbols) -> list[Diagnostic]:
         used.update(op.name for op in operands if isinstance(op, ast.Ident))
     for _owner, pattern, _pos in regex_sources(sym):
         used.update(name for name, _offset in references(pattern))
+    used.update(n for n in (sym.clause_frame, sym.clause_whole) if n)  # `set clause_frame = name`
     unused = [
         sym.load.diag("unused", f"feature '{name}' is never used", f.name.pos, severity="warning")
         for name, f in sym.features.items()

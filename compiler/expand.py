@@ -8,6 +8,8 @@ left to `check.py` to report.
 
 - `inflect` adds the verb forms of each plain a-z word, or of a phrase's first word
   (`inflect.py`).
+- `plural` adds the plural of each plain a-z noun, or of a phrase's last word
+  (`inflect.plural_forms`): object lists name things in the singular only.
 - `typos` adds the one-slip misspellings of each plain a-z word of five letters or more
   (`typos.py`), of the words as written, not of their inflected forms (which would make the
   list about four times longer for slips that are mostly in the stem). A misspelling is left
@@ -21,12 +23,12 @@ from __future__ import annotations
 import attrs
 
 from hrouter.compiler import ast
-from hrouter.compiler.inflect import phrase_forms
+from hrouter.compiler.inflect import phrase_forms, plural_forms
 from hrouter.compiler.lower_patterns import normal
 from hrouter.compiler.symbols import Symbols
 from hrouter.compiler.typos import typos
 
-OPTIONS = ("inflect", "typos")
+OPTIONS = ("inflect", "plural", "typos")
 
 
 def word_lists(body):
@@ -41,6 +43,10 @@ def word_lists(body):
 
 def _inflected(words: ast.Words) -> list[ast.Word]:
     return [ast.Word(form, False, w.pos) for w in words.items if not w.prefix for form in phrase_forms(normal(w.text))]
+
+
+def _plurals(words: ast.Words) -> list[ast.Word]:
+    return [ast.Word(form, False, w.pos) for w in words.items if not w.prefix for form in plural_forms(normal(w.text))]
 
 
 def _typos(words: ast.Words, known: frozenset[str]) -> list[ast.Word]:
@@ -71,6 +77,10 @@ def expand(sym: Symbols) -> None:
     for words in flagged:
         if any(o.name == "inflect" for o in words.options):
             extra[id(words)] = forms = _inflected(words)
+            vocabulary.update(w.text for w in forms)
+        if any(o.name == "plural" for o in words.options):
+            forms = _plurals(words)
+            extra.setdefault(id(words), []).extend(forms)
             vocabulary.update(w.text for w in forms)
     known = frozenset(vocabulary)
     for words in flagged:

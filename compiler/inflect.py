@@ -189,6 +189,16 @@ def verb_forms(word: str) -> tuple[str, ...]:
     return tuple(sorted(forms))
 
 
+def plural_forms(text: str) -> tuple[str, ...]:
+    """The plural of a noun or of a phrase's last word (normalised text): "invoice" ->
+    "invoices", "gift card" -> "gift cards", "policy" -> "policies". A word already ending in
+    s, or one `inflect` leaves alone (another script, digits, an abbreviation), has none."""
+    head, sep, last = text.rpartition(" ")
+    if not inflectable(last) or last.endswith("s"):
+        return ()
+    return (head + sep + third_person(last),)
+
+
 def phrase_forms(text: str) -> tuple[str, ...]:
     """Forms of a word or phrase (normalised text): a phrase inflects its first word,
     "tear down" -> "tearing down", "tore down", ..."""

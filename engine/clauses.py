@@ -12,6 +12,9 @@ docs/rules-language.md). The split is deliberately simple and deterministic:
   "and" after a comma). Each such piece is judged from there to the end of its sentence, so a
   lead-in ("whenever you're free, ...", "after the build is green, ...") falls away before the
   instruction is judged;
+- a comma before a relative word ("a script, which deletes ...", "ein Skript, das ... löscht",
+  "une fonction qui supprime ...") does not start a step: what follows describes the thing
+  before it;
 - a question is never split inside: "how do I, as an admin, delete a user?" stays whole, so
   its frame covers it;
 - nothing is split inside quotes or code (double quotes, curly quotes, guillemets, backticks,
@@ -37,6 +40,15 @@ _COORDINATORS = (
     "once done", "when done", "when you're done", "when finished", "once finished",
     "and at the end", "at the end",
 )
+# Relative pronouns and subordinators that continue the thing before a comma, in the languages
+# of rules/languages.rules. English "that" and "where" are left out: ", that's all" and
+# ", where possible" open no description.
+_RELATIVES = frozenset("""
+    which who whom whose das die der dem den welche welcher welches qui que lequel laquelle
+    lesquels dont cual cuales quien quienes che cui quale quali который которая которое которые
+    которых которую что który która które którzy którą dat wat welke som joka jotka která které
+    který což що який яка яке які care pe ce amely amelyik aki yang ambayo ambao
+""".split())
 _MAX_CLAUSES = 20_000  # a pathological text; beyond this the rest is judged as one piece
 
 
@@ -128,6 +140,8 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
         if not free[i]:
             continue
         if commas and ch == "," and i + 1 < n and lowered[i + 1] == " ":
+            if _next_word(lowered, i + 2) in _RELATIVES:
+                continue
             cuts.add(i + 2)
             if lowered.startswith("and ", i + 2):
                 cuts.add(i + 6)
@@ -142,6 +156,13 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
         if piece:
             out.append(f"{sentence[: colon + 1]} {piece}" if 0 <= colon < cut else piece)
     return out
+
+
+def _next_word(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return text[start:end] if end == len(text) or text[end] != "'" else ""
 
 
 def clauses(text: str, framed: Callable[[str], int] | None = None) -> tuple[str, ...]:

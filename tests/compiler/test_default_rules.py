@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from importlib.resources import files
 from pathlib import Path
 
@@ -24,11 +23,3 @@ def test_default_rules_have_every_target_and_one_default():
     assert [r.kind for r in a.rules].count("default") == 1 and a.rules[-1].kind == "default"
     assert all(r.target == "confirmation" for r in a.rules if r.kind == "safety")
     assert len(a.expects) > 0
-
-
-def test_compile_time_budget():
-    # The budget is 1 s on an idle machine; the bound here leaves room for a loaded CI box.
-    # In-process, so the lark tables and the imports are already warm after the tests above.
-    start = time.perf_counter()
-    compile_rules(DEFAULT, check_expects=False)
-    assert time.perf_counter() - start < 2.0

@@ -80,12 +80,13 @@ def test_unknown_and_repeated_options_are_located(errors_of):
     diags = errors_of("""
         feature a = words(delete; inflect, tpyos)
         feature b = words(drop; typos, typos)
-        feature c = near(words(x; plural), b, 2)
+        feature c = near(words(x; plurals), b, 2)
         route r: a or c -> coding
     """)
     got = [(d.code, d.location.line, d.location.column) for d in diags]
     assert got == [("unknown-option", 3, 36), ("duplicate", 4, 32), ("unknown-option", 5, 27)]
-    assert "did you mean 'typos'" in diags[0].message and "options: inflect, typos" in diags[0].message
+    assert "did you mean 'plural'" in diags[2].message
+    assert "did you mean 'typos'" in diags[0].message and "options: inflect, plural, typos" in diags[0].message
     assert str(diags[0].location).endswith("main.rules:3:36")
     assert diags[0].source_line.strip() == "feature a = words(delete; inflect, tpyos)"
 

@@ -56,3 +56,12 @@ def test_a_framed_sentence_is_judged_whole():
 @given(st.text(max_size=300))
 def test_never_raises_and_every_clause_is_nonempty(text):
     assert all(c.strip() for c in clauses(text))
+
+
+def test_a_relative_clause_after_a_comma_describes_the_thing_before_it():
+    # "das ... löscht" is what the script does, not a step: the code request covers it.
+    assert "das alte Dateien im Ordner tmp löscht." not in clauses("Schreib ein Python-Skript, das alte Dateien im Ordner tmp löscht.")
+    assert "which wipes the cache" not in clauses("Write a job, which wipes the cache")
+    # A step after a relative clause is still a step of its own.
+    assert "and delete the old branch" in clauses("Tag the release, which is done, and delete the old branch")
+    assert "that's all" in clauses("Delete the old branch, that's all")
