@@ -46,6 +46,15 @@ def function_of(call: dict[str, Any]) -> dict[str, Any]:
     return function if isinstance(function, dict) else {}
 
 
+def reasoning_of(message: dict[str, Any]) -> str:
+    """A chat message's (or delta's) reasoning text: `reasoning_content` (llama.cpp, vLLM,
+    DeepSeek) or `reasoning` (Ollama, OpenRouter)."""
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(key), str) and message[key]:
+            return message[key]
+    return ""
+
+
 def tool_calls_of(message: dict[str, Any]) -> list[dict[str, Any]]:
     calls = message.get("tool_calls")
     return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
@@ -64,6 +73,7 @@ class ChatStreamTranslator:
     def _start(self, chunk: dict[str, Any]) -> bytes: ...
     def _on_usage(self, usage: dict[str, Any]) -> None: ...
     def _on_text(self, text: str) -> bytes: ...
+    def _on_reasoning(self, text: str) -> bytes: ...
     def _on_call(self, call: dict[str, Any]) -> bytes: ...
     def _on_finish(self, reason: str) -> None: ...
     def error(self, message: str, type_: str) -> bytes: ...
@@ -96,6 +106,9 @@ class ChatStreamTranslator:
                 if not isinstance(choice, dict):
                     continue
                 delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+                thought = reasoning_of(delta)
+                if thought:
+                    out.append(self._on_reasoning(thought))
                 if isinstance(delta.get("content"), str) and delta["content"]:
                     out.append(self._on_text(delta["content"]))
                 calls = delta.get("tool_calls")

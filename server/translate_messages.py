@@ -193,6 +193,9 @@ def message_from_chat(chat: dict[str, Any]) -> dict[str, Any]:
     choice = chat["choices"][0] if isinstance(chat["choices"][0], dict) else {}
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
     content: list[dict[str, Any]] = []
+    thought = sse.reasoning_of(message)
+    if thought:
+        content.append({"type": "thinking", "thinking": thought, "signature": ""})
     if isinstance(message.get("content"), str) and message["content"]:
         content.append({"type": "text", "text": message["content"]})
     for call in sse.tool_calls_of(message):
@@ -248,6 +251,12 @@ class MessagesStream(sse.ChatStreamTranslator):
     def _on_text(self, text: str) -> bytes:
         out = self._open_block("text", {"type": "text", "text": ""}) if self._open != "text" else b""
         return out + self._delta({"type": "text_delta", "text": text})
+
+    def _on_reasoning(self, text: str) -> bytes:
+        out = b""
+        if self._open != "thinking":
+            out = self._open_block("thinking", {"type": "thinking", "thinking": "", "signature": ""})
+        return out + self._delta({"type": "thinking_delta", "thinking": text})
 
     def _on_call(self, call: dict[str, Any]) -> bytes:
         key = f"tool{call.get('index', 0)}"

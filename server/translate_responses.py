@@ -168,6 +168,11 @@ def _message_item(item_id: str, text: str, status: str) -> dict[str, Any]:
             "content": [{"type": "output_text", "text": text, "annotations": []}] if status == "completed" or text else []}
 
 
+def _reasoning_item(item_id: str, text: str, status: str) -> dict[str, Any]:
+    return {"type": "reasoning", "id": item_id, "status": status, "summary": [],
+            "content": [{"type": "reasoning_text", "text": text}] if text else []}
+
+
 def _call_item(item_id: str, call_id: str, name: str, arguments: str, status: str) -> dict[str, Any]:
     return {"type": "function_call", "id": item_id, "call_id": call_id, "name": name, "arguments": arguments,
             "status": status}
@@ -177,6 +182,9 @@ def response_from_chat(body: dict[str, Any], chat: dict[str, Any]) -> dict[str, 
     choice = chat["choices"][0] if isinstance(chat["choices"][0], dict) else {}
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
     output: list[dict[str, Any]] = []
+    thought = sse.reasoning_of(message)
+    if thought:
+        output.append(_reasoning_item(_id("rs"), thought, "completed"))
     if isinstance(message.get("content"), str) and message["content"]:
         output.append(_message_item(_id("msg"), message["content"], "completed"))
     for call in sse.tool_calls_of(message):
@@ -227,6 +235,7 @@ class ResponsesStream(sse.ChatStreamTranslator):
         self._seq = 0
         self._output: list[dict[str, Any]] = []  # items in output order, updated in place
         self._text: dict[str, Any] | None = None  # the open message item
+        self._thought: dict[str, Any] | None = None  # the open reasoning item
         self._calls: dict[int, dict[str, Any]] = {}  # chat tool-call index -> its item
         self._usage: dict[str, Any] | None = None
         self._incomplete = False
@@ -246,6 +255,29 @@ class ResponsesStream(sse.ChatStreamTranslator):
         return (self._emit("response.created", response={**created, "output": []})
                 + self._emit("response.in_progress", response={**created, "output": []}))
 
+    def _close_thought(self) -> bytes:
+        item, self._thought = self._thought, None
+        if item is None:
+            return b""
+        index, text = self._output.index(item), item.pop("_text")
+        item.update(_reasoning_item(item["id"], text, "completed"))
+        return (self._emit("response.reasoning_text.done", item_id=item["id"], output_index=index, content_index=0,
+                           text=text)
+                + self._emit("response.output_item.done", output_index=index, item=item))
+
+    def _on_reasoning(self, text: str) -> bytes:
+        out = b""
+        if self._thought is None:
+            out += self._close_text()
+            item = {**_reasoning_item(_id("rs"), "", "in_progress"), "_text": ""}
+            self._output.append(item)
+            self._thought = item
+            out += self._emit("response.output_item.added", output_index=len(self._output) - 1,
+                              item={k: v for k, v in item.items() if k != "_text"})
+        self._thought["_text"] += text
+        return out + self._emit("response.reasoning_text.delta", item_id=self._thought["id"],
+                                output_index=self._output.index(self._thought), content_index=0, delta=text)
+
     def _close_text(self) -> bytes:
         item, self._text = self._text, None
         if item is None:
@@ -261,7 +293,7 @@ class ResponsesStream(sse.ChatStreamTranslator):
                 + self._emit("response.output_item.done", output_index=index, item=item))
 
     def _on_text(self, text: str) -> bytes:
-        out = b""
+        out = self._close_thought()
         if self._text is None:
             item = {**_message_item(_id("msg"), "", "in_progress"), "_text": ""}
             self._output.append(item)
@@ -282,7 +314,7 @@ class ResponsesStream(sse.ChatStreamTranslator):
         function = sse.function_of(call)
         item = self._calls.get(index)
         if item is None:
-            out += self._close_text()
+            out += self._close_thought() + self._close_text()
             item = _call_item(_id("fc"), str(call.get("id") or _id("call")), str(function.get("name", "")), "",
                               "in_progress")
             self._calls[index] = item
@@ -304,7 +336,7 @@ class ResponsesStream(sse.ChatStreamTranslator):
         if self._ended:
             return b""
         self._ended = True
-        out = [b"" if self._started else self._start({}), self._close_text()]
+        out = [b"" if self._started else self._start({}), self._close_thought(), self._close_text()]
         self._started = True
         for item in self._calls.values():
             index = self._output.index(item)

@@ -26,12 +26,14 @@ class Behaviour:
     chunk_delay: float = 0.0  # seconds between stream chunks
     chunks: int = 3  # content chunks in a stream
     die_after: int | None = None  # cut the connection after this many chunks
+    reasoning: str | None = None  # reasoning_content before the answer (as llama.cpp sends it)
     received: list[dict[str, Any]] = attrs.field(factory=list)
     stream_finished: threading.Event = attrs.field(factory=threading.Event)
     stream_cancelled: threading.Event = attrs.field(factory=threading.Event)
 
     def reset(self) -> None:
         self.status, self.delay, self.chunk_delay, self.chunks, self.die_after = None, 0.0, 0.0, 3, None
+        self.reasoning = None
         self.received.clear()
         self.stream_finished.clear()
         self.stream_cancelled.clear()
@@ -61,6 +63,9 @@ def standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
                 try:
                     yield _event({**base, "object": "chat.completion.chunk",
                                   "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+                    if behaviour.reasoning:
+                        yield _event({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {
+                            "reasoning_content": behaviour.reasoning}, "finish_reason": None}]})
                     if tools:
                         fn = tools[0]["function"]["name"]
                         yield _event({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {
@@ -100,6 +105,8 @@ def standin(name: str, model: str, behaviour: Behaviour) -> Starlette:
         else:
             message = {"role": "assistant", "content": f"answer from {name} ({body.get('model')})"}
             finish = "stop"
+        if behaviour.reasoning:
+            message["reasoning_content"] = behaviour.reasoning
         return JSONResponse({**base, "object": "chat.completion",
                              "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})

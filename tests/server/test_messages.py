@@ -243,3 +243,15 @@ def test_a_native_backend_gets_its_key_in_its_own_header(standins, native, monke
     assert sent["x-api-key"] == "sk-native" and "authorization" not in sent
     assert sent["anthropic-version"] == "2023-06-01"  # the backend's own header wins, sent once
     native[1].reset()
+
+
+def test_a_chat_backends_reasoning_becomes_a_thinking_block(claude, behaviours):
+    behaviours["balanced"].reasoning = "think about dinner"
+    plain = claude.messages.create(model="claude", max_tokens=64, messages=user("what should I cook tonight"))
+    assert [b.type for b in plain.content] == ["thinking", "text"] and plain.content[0].thinking == "think about dinner"
+    with claude.messages.stream(model="claude", max_tokens=64, messages=user("what should I cook tonight")) as stream:
+        thoughts = [e.thinking for e in stream if e.type == "thinking"]
+        final = stream.get_final_message()
+    assert thoughts == ["think about dinner"]
+    assert [b.type for b in final.content] == ["thinking", "text"]
+    assert final.content[1].text == "balanced-0 balanced-1 balanced-2 "

@@ -178,3 +178,16 @@ def test_bad_bodies_answer_in_the_openai_shape(responses_proxy):
         for content in (b"{not json", b"[1]", b'{"model": "x", "input": 5}', b'{"model": "x"}'):
             answer = plain.post("/v1/responses", content=content, headers={"content-type": "application/json"})
             assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_chat_backends_reasoning_becomes_a_reasoning_item(oai, behaviours):
+    behaviours["balanced"].reasoning = "think about dinner"
+    plain = oai.responses.create(model="gpt-5", input="what should I cook tonight")
+    assert [i.type for i in plain.output] == ["reasoning", "message"]
+    assert plain.output[0].content[0].text == "think about dinner"
+    with oai.responses.stream(model="gpt-5", input="what should I cook tonight") as stream:
+        deltas = [e.delta for e in stream if e.type == "response.reasoning_text.delta"]
+        final = stream.get_final_response()
+    assert deltas == ["think about dinner"]
+    assert [i.type for i in final.output] == ["reasoning", "message"]
+    assert final.output_text == "balanced-0 balanced-1 balanced-2 "
