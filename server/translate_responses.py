@@ -69,15 +69,17 @@ def input_messages(value: Any) -> list[dict[str, Any]]:
         kind = item.get("type", "message")
         if kind == "message" and item.get("role") in ("user", "assistant", "system", "developer"):
             out.append({"role": item["role"], "content": _parts(item.get("content"))})
-        elif kind == "function_call":
+        elif kind in ("function_call", "custom_tool_call"):
+            arguments = (str(item.get("arguments", "")) if kind == "function_call"
+                         else json.dumps({"input": str(item.get("input", ""))}, ensure_ascii=False))
             call = {"id": str(item.get("call_id") or item.get("id") or ""), "type": "function",
-                    "function": {"name": str(item.get("name", "")), "arguments": str(item.get("arguments", ""))}}
+                    "function": {"name": str(item.get("name", "")), "arguments": arguments}}
             last = out[-1] if out else None
             if last is not None and last["role"] == "assistant" and last.get("tool_calls") and not last.get("content"):
                 last["tool_calls"].append(call)
             else:
                 out.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        elif kind == "function_call_output":
+        elif kind in ("function_call_output", "custom_tool_call_output"):
             out.append({"role": "tool", "tool_call_id": str(item.get("call_id", "")),
                         "content": _output_text(item.get("output"))})
     return out
@@ -91,17 +93,52 @@ def chat_messages(body: dict[str, Any], prior: list[Any] | None) -> list[dict[st
     return messages + list(prior or ()) + input_messages(body.get("input"))
 
 
+#: A custom (free-form) tool as a chat function: its raw input is the one string argument.
+_CUSTOM_PARAMETERS = {"type": "object", "required": ["input"], "properties": {
+    "input": {"type": "string", "description": "The tool's whole input, in the format its description gives."}}}
+
+
+def custom_tools(body: dict[str, Any]) -> frozenset[str]:
+    """The names of the request's custom tools (Codex CLI's apply_patch, for one)."""
+    tools = body.get("tools")
+    return frozenset(t["name"] for t in tools if isinstance(t, dict) and t.get("type") == "custom"
+                     and isinstance(t.get("name"), str)) if isinstance(tools, list) else frozenset()
+
+
+def _custom_description(tool: dict[str, Any]) -> str:
+    description = str(tool.get("description") or "")
+    form = tool.get("format") if isinstance(tool.get("format"), dict) else {}
+    if form.get("type") == "grammar" and isinstance(form.get("definition"), str):
+        description += f"\n\nThe input follows this {form.get('syntax', '')} grammar:\n{form['definition']}"
+    return description
+
+
 def _tools(tools: Any) -> list[dict[str, Any]]:
-    """Function tools as chat tools; hosted tools (web_search, file_search, ...) have no chat form."""
+    """Function and custom tools as chat tools; hosted tools (web_search, file_search, ...) have
+    no chat form."""
     out = []
     for tool in tools if isinstance(tools, list) else ():
-        if isinstance(tool, dict) and tool.get("type") == "function" and tool.get("name"):
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str) or not tool["name"]:
+            continue
+        if tool.get("type") == "function":
             function = {"name": tool["name"], "description": tool.get("description") or "",
                         "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
             if isinstance(tool.get("strict"), bool):
                 function["strict"] = tool["strict"]
             out.append({"type": "function", "function": function})
+        elif tool.get("type") == "custom":
+            out.append({"type": "function", "function": {"name": tool["name"], "description": _custom_description(tool),
+                                                         "parameters": _CUSTOM_PARAMETERS}})
     return out
+
+
+def _custom_input(arguments: str) -> str:
+    """A custom tool's raw input from the chat call's arguments ({"input": ...})."""
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return arguments
+    return value["input"] if isinstance(value, dict) and isinstance(value.get("input"), str) else arguments
 
 
 def _tool_choice(choice: Any) -> Any:
@@ -178,6 +215,11 @@ def _call_item(item_id: str, call_id: str, name: str, arguments: str, status: st
             "status": status}
 
 
+def _custom_item(item_id: str, call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    return {"type": "custom_tool_call", "id": item_id, "call_id": call_id, "name": name,
+            "input": _custom_input(arguments)}
+
+
 def response_from_chat(body: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]:
     choice = chat["choices"][0] if isinstance(chat["choices"][0], dict) else {}
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
@@ -189,8 +231,10 @@ def response_from_chat(body: dict[str, Any], chat: dict[str, Any]) -> dict[str, 
         output.append(_message_item(_id("msg"), message["content"], "completed"))
     for call in sse.tool_calls_of(message):
         function = sse.function_of(call)
-        output.append(_call_item(_id("fc"), str(call.get("id") or _id("call")), str(function.get("name", "")),
-                                 str(function.get("arguments") or ""), "completed"))
+        name, arguments = str(function.get("name", "")), str(function.get("arguments") or "")
+        call_id = str(call.get("id") or _id("call"))
+        output.append(_custom_item(_id("ctc"), call_id, name, arguments) if name in custom_tools(body)
+                      else _call_item(_id("fc"), call_id, name, arguments, "completed"))
     incomplete = choice.get("finish_reason") == "length"
     return _response(body, _id("resp"), "incomplete" if incomplete else "completed", output,
                      str(chat.get("model", "")), _usage(chat.get("usage")), int(time.time()), incomplete)
@@ -205,6 +249,9 @@ def assistant_message(response: dict[str, Any]) -> dict[str, Any] | None:
         if item.get("type") == "message":
             texts.extend(p.get("text", "") for p in item.get("content") or () if isinstance(p, dict)
                          and p.get("type") == "output_text")
+        elif item.get("type") == "custom_tool_call":
+            calls.append({"id": str(item.get("call_id", "")), "type": "function", "function": {
+                "name": str(item.get("name", "")), "arguments": json.dumps({"input": str(item.get("input", ""))})}})
         elif item.get("type") == "function_call":
             calls.append({"id": str(item.get("call_id", "")), "type": "function",
                           "function": {"name": str(item.get("name", "")), "arguments": str(item.get("arguments", ""))}})
@@ -230,6 +277,7 @@ class ResponsesStream(sse.ChatStreamTranslator):
     def __init__(self, body: dict[str, Any], done: Callable[[dict[str, Any]], None] | None = None):
         super().__init__()
         self._body, self._done = body, done
+        self._custom = custom_tools(body)
         self._id, self._created = _id("resp"), int(time.time())
         self._model = ""
         self._seq = 0
@@ -319,11 +367,14 @@ class ResponsesStream(sse.ChatStreamTranslator):
                               "in_progress")
             self._calls[index] = item
             self._output.append(item)
-            out += self._emit("response.output_item.added", output_index=len(self._output) - 1, item=dict(item))
+            shown = (_custom_item(item["id"], item["call_id"], item["name"], "") if item["name"] in self._custom
+                     else dict(item))
+            out += self._emit("response.output_item.added", output_index=len(self._output) - 1, item=shown)
         if function.get("arguments"):
             item["arguments"] += function["arguments"]
-            out += self._emit("response.function_call_arguments.delta", item_id=item["id"],
-                              output_index=self._output.index(item), delta=function["arguments"])
+            if item["name"] not in self._custom:  # a custom tool's input is sent whole, once unwrapped
+                out += self._emit("response.function_call_arguments.delta", item_id=item["id"],
+                                  output_index=self._output.index(item), delta=function["arguments"])
         return out
 
     def _on_usage(self, usage: dict[str, Any]) -> None:
@@ -340,9 +391,18 @@ class ResponsesStream(sse.ChatStreamTranslator):
         self._started = True
         for item in self._calls.values():
             index = self._output.index(item)
-            item["status"] = "completed"
-            out.append(self._emit("response.function_call_arguments.done", item_id=item["id"], output_index=index,
-                                  name=item["name"], arguments=item["arguments"]))
+            if item["name"] in self._custom:
+                custom = _custom_item(item["id"], item["call_id"], item["name"], item["arguments"])
+                item.clear()
+                item.update(custom)
+                out.append(self._emit("response.custom_tool_call_input.delta", item_id=item["id"],
+                                      output_index=index, delta=item["input"]))
+                out.append(self._emit("response.custom_tool_call_input.done", item_id=item["id"],
+                                      output_index=index, input=item["input"]))
+            else:
+                item["status"] = "completed"
+                out.append(self._emit("response.function_call_arguments.done", item_id=item["id"],
+                                      output_index=index, name=item["name"], arguments=item["arguments"]))
             out.append(self._emit("response.output_item.done", output_index=index, item=dict(item)))
         if self._usage is None:
             self._usage = _usage(None)

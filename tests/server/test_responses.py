@@ -191,3 +191,30 @@ def test_a_chat_backends_reasoning_becomes_a_reasoning_item(oai, behaviours):
     assert deltas == ["think about dinner"]
     assert [i.type for i in final.output] == ["reasoning", "message"]
     assert final.output_text == "balanced-0 balanced-1 balanced-2 "
+
+
+PATCH_TOOL = {"type": "custom", "name": "apply_patch", "description": "Edit files with a patch.",
+              "format": {"type": "grammar", "syntax": "lark", "definition": "start: patch"}}
+
+
+def test_custom_tools_round_trip_through_chat(oai, behaviours):
+    # Codex CLI's apply_patch is a custom (free-form) tool: a chat backend sees a function
+    # taking the raw input as one string, and its call comes back as a custom_tool_call.
+    first = oai.responses.create(model="gpt-5", input=COOK, tools=[PATCH_TOOL])
+    call = first.output[0]
+    assert (call.type, call.call_id, call.name) == ("custom_tool_call", "call_1", "apply_patch")
+    assert call.input == '{"city": "Paris"}'  # the stand-in's arguments carry no "input": kept raw
+    function = behaviours["balanced"].received[0]["tools"][0]["function"]
+    assert function["parameters"]["required"] == ["input"] and "start: patch" in function["description"]
+    oai.responses.create(model="gpt-5", tools=[PATCH_TOOL], input=[
+        {"role": "user", "content": COOK},
+        {"type": "custom_tool_call", "call_id": "call_9", "name": "apply_patch", "input": "*** Begin Patch"},
+        {"type": "custom_tool_call_output", "call_id": "call_9", "output": "Done"}])
+    history = behaviours["balanced"].received[1]["messages"]
+    assert history[1]["tool_calls"][0]["function"] == {"name": "apply_patch", "arguments": '{"input": "*** Begin Patch"}'}
+    assert history[2] == {"role": "tool", "tool_call_id": "call_9", "content": "Done"}
+    events = list(oai.responses.create(model="gpt-5", input=COOK, tools=[PATCH_TOOL], stream=True))
+    assert not [e for e in events if e.type == "response.function_call_arguments.delta"]
+    done = [e.item for e in events if e.type == "response.output_item.done"]
+    assert [(i.type, i.name, i.input) for i in done] == [("custom_tool_call", "apply_patch", '{"city": "Paris"}')]
+    assert events[-1].response.output[0].type == "custom_tool_call"
