@@ -7,7 +7,7 @@ docs/rules-language.md). The split is deliberately simple and deterministic:
 
 - hard boundaries: a line break, or ``. ! ? ;`` (and their CJK forms) before white space or
   the end;
-- inside a sentence that is not a question: ", " and the coordinators that start a new step
+- inside a sentence that is not a question: ", ", a spaced dash (" — ") and the coordinators that start a new step
   ("and then", "then", "and lastly", "finally", "also", "after that", "afterwards", "plus",
   "and" after a comma). Each such piece is judged from there to the end of its sentence, so a
   lead-in ("whenever you're free, ...", "after the build is green, ...") falls away before the
@@ -139,7 +139,9 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
     for i, ch in enumerate(lowered):
         if not free[i]:
             continue
-        if commas and ch == "," and i + 1 < n and lowered[i + 1] == " ":
+        if commas and ch in "—–" and i and lowered[i - 1] == " " and i + 1 < n and lowered[i + 1] == " ":
+            cuts.add(i + 2)
+        elif commas and ch == "," and i + 1 < n and lowered[i + 1] == " ":
             if _next_word(lowered, i + 2) in _RELATIVES:
                 continue
             cuts.add(i + 2)
@@ -192,7 +194,7 @@ def clauses(text: str, framed: Callable[[str], int] | None = None) -> tuple[str,
             cover = framed(prefix + sentence) if framed is not None else 0
             if cover < 2:
                 found.extend(prefix + piece for piece in _pieces(sentence, commas=cover == 0))
-        if line.endswith(":"):
+        if line.endswith(":") and not prefix:
             header, header_paragraph = line, paragraph
         if len(found) >= _MAX_CLAUSES:
             break

@@ -18,7 +18,10 @@ None when there is nothing to recover. Recovered, in this order:
    and read backwards ("sǝlᴉɟ llɐ ǝʇǝlǝp" -> "delete all files");
 4. spaced letters: three or more single letters (or leet digits) joined by one and the same
    space . - _ * / or |, not part of a longer name, become one word ("d e l e t e", "D-E-L");
-5. leetspeak, by the rule in ``_unleet_token``.
+5. leetspeak, by the rule in ``_unleet_token``;
+6. a star inside a short word, or a dot between two groups of three or four letters ("del*te",
+   "del.ete"; not "app.py", "jane.doe@", "a.b.c"), and a message that is one snake_case token of
+   three or more words ("wipe_the_production_database"; an identifier in a text stays one).
 
 Cost (CPython 3.11, this container, best of 5): ASCII text with nothing to recover costs
 ``isascii()`` and one RE2 search: 0.9 µs for a 100-character prompt, 46 µs for 30 KB of prose.
@@ -143,21 +146,36 @@ _LEET_TOKEN = f"{_TOKEN}*(?:{_LEET_WORD}){_TOKEN}*"
 _LEET_PAIRED = f"{_TOKEN}*(?:{_LEET_PAIR}){_TOKEN}*"
 
 
+_MARKED_WORD = ("(^|[\\s(])([A-Za-z]{2,4})\\*([A-Za-z]{1,4})($|[\\s,.!?;:)])",
+                "(^|[\\s(])([A-Za-z]{3,4})\\.([A-Za-z]{3,4})($|[\\s,!?;:)])")
+_SNAKE = "^\\s*[A-Za-z]{2,}(?:_[A-Za-z]{2,}){2,}\\s*$"
+
+
+def _unmark(text: str) -> str:
+    if _found(_SNAKE, text):
+        return text.replace("_", " ")
+    for pattern in _MARKED_WORD:
+        text = _re(pattern).sub("\\1\\2\\3\\4", text) if _found(pattern, text) else text
+    return text
+
+
 def letters_view(text: str) -> str | None:
     """``text`` with disguised words spelled in plain letters, or None if none is disguised."""
     if text.isascii():
         if not _found(_ASCII_HINT, text):
-            return None
-        view = _unleet(_join_runs(text))
+            view = _unmark(text)
+            return None if view == text else view
+        view = _unmark(_unleet(_join_runs(text)))
         return None if view == text else view
     text = _without_surrogates(text)
     if not _found(_UNICODE_HINT, text):
-        return None
+        view = _unmark(text)
+        return None if view == text else view
     text = _translate(text, _DROP, _DROP_KEYS)
     view = _translate(text, _PRE, _PRE_KEYS)
     view = _re(_REGIONAL_RUN).sub(lambda m: "".join(chr(ord(c) - 0x1F185) for c in m.group()), view)
     changed, text = view != text, unicodedata.normalize("NFKC", view)
-    for step in (lambda t: _translate(t, _POST, _POST_KEYS), _strip_marks, _unturn, _join_runs, _unleet):
+    for step in (lambda t: _translate(t, _POST, _POST_KEYS), _strip_marks, _unturn, _join_runs, _unleet, _unmark):
         view = step(text)
         changed, text = changed or view != text, view
     return text if changed else None

@@ -65,3 +65,13 @@ def test_a_relative_clause_after_a_comma_describes_the_thing_before_it():
     # A step after a relative clause is still a step of its own.
     assert "and delete the old branch" in clauses("Tag the release, which is done, and delete the old branch")
     assert "that's all" in clauses("Delete the old branch, that's all")
+
+
+def test_a_spaced_dash_separates_steps():
+    assert "I'll review and delete them myself afterwards." in clauses(
+        "Write a SQL query that finds duplicate customers by email — I'll review and delete them myself afterwards.")
+
+
+def test_a_line_ending_in_a_colon_inside_material_is_material():
+    found = clauses("Explain this function:\ndef rm_old(p):\n    for f in os.listdir(p):\n        os.remove(f)")
+    assert all(c.startswith("Explain this function:") for c in found[1:])
