@@ -39,6 +39,14 @@ _COORDINATORS = (
     "afterwards", "then", "lastly", "finally", "also", "plus", "once that's done",
     "once done", "when done", "when you're done", "when finished", "once finished",
     "and at the end", "at the end",
+    # the same steps in the other languages of rules/languages.rules
+    "und dann", "dann", "danach", "anschließend", "et ensuite", "ensuite", "puis", "et puis",
+    "y luego", "luego", "y después", "después", "e poi", "poi", "e dopo", "e depois", "depois",
+    "en dan", "daarna", "a potem", "potem", "a następnie", "а потом", "потом", "затем", "і потім",
+    "потім", "a pak", "pak", "och sedan", "sedan", "og så", "deretter", "bagefter", "sonra",
+    "ardından", "daha sonra", "sau đó", "rồi", "lalu", "kemudian", "setelah itu", "pagkatapos",
+    "kisha", "baadaye", "फिर", "उसके बाद", "phir", "uske baad", "ثم", "بعد ذلك", "ואז", "אחר כך",
+    "سپس", "بعد", "και μετά", "μετά", "apoi", "după aceea", "majd", "utána",
 )
 # Relative pronouns and subordinators that continue the thing before a comma, in the languages
 # of rules/languages.rules. English "that" and "where" are left out: ", that's all" and
@@ -131,7 +139,9 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
     ("convert to bullet points: ...") still covers the list it introduces."""
     if sentence[-1] in _QUESTION_ENDS:
         return []
-    lowered = sentence.lower()
+    # One character for one: str.lower() turns a capital İ into two ("i" + U+0307), which
+    # would shift every index below against ``sentence``.
+    lowered = "".join(ch.lower()[0] for ch in sentence)
     free = _outside_quotes(sentence)
     colon = _colon(sentence)
     cuts: set[int] = set()

@@ -56,8 +56,8 @@ _TOKEN = f"[{_W}]"
 # p@y but not an e-mail address (an @ with a dot and a letter or digit after its word)
 _AT = f"[{_L}]@+{_TOKEN}*(?:$|[^{_W}.]|\\.(?:$|[^A-Za-z0-9]))"
 _EDGE = f"(?:^|[^{_W}])"
-_LEET_HINT = f"[{_L}][0134578$!|]+[{_L}]|{_AT}|{_EDGE}[@$!][{_L}]{{2}}|{_EDGE}[0134578][{_L}]{{4}}"
-_LEET_WORD = f"[{_L}][0134578@$!|]+[{_L}]|[@$!][{_L}]{{2}}|[0134578][{_L}]{{4}}"
+_LEET_HINT = f"[{_L}][0134578$!|]+[{_L}]|{_AT}|{_EDGE}[@$!][{_L}]{{2}}|{_EDGE}[0134578][{_L}]{{4}}|[{_L}]{{4}}[0134](?:$|[^{_W}.])"
+_LEET_WORD = f"[{_L}][0134578@$!|]+[{_L}]|[@$!][{_L}]{{2}}|[0134578][{_L}]{{4}}|[{_L}]{{4}}[0134]"
 _LEET_PAIR = f"[{_L}][0134578@$|]|[0134578@$!|][{_L}]"  # the loose pass: leet beside a letter (not Hi!)
 _UNIT = f"[{_L}0134578@$]"
 _SEPS = (" ", r"\.", "-", "_", r"\*", "/", r"\|")
@@ -272,8 +272,9 @@ def _leet_words(text: str, pattern: str, loose: bool) -> list[tuple[int, int, st
     for start, end in _spans(pattern, text):
         if (start and _glued(text[start - 1])) or (end < n and _glued(text[end])):
             continue  # beside a non-ASCII letter: part of a longer word
-        if "@" in text[start:end] and text[end:end + 1] == "." and end + 1 < n and text[end + 1].isalnum():
-            continue  # an e-mail address
+        if text[end:end + 1] == "." and end + 1 < n and text[end + 1].isalnum():
+            if "@" in text[start:end] or text[end - 1].isdigit():
+                continue  # an e-mail address, a version (python3.12)
         while text[start] == "|":
             start += 1  # a | before, or a ! or | after, is punctuation (in the loose pass | is l)
         token = text[start:end].rstrip("!") if loose else text[start:end].rstrip("!|")
@@ -292,7 +293,8 @@ def _unleet_token(token: str, loose: bool = False) -> str | None:
     or with a digit before four letters or more (1gnore; not 1st, 5min, 8bit), or ends in @ or $
     (pa$$). It stays as it is when:
     - it has fewer than two letters (4k, s3, v1, 3D, o1) or more than 24 characters;
-    - its only leet characters are trailing digits, a version or model (mp3, python3, utf8, md5);
+    - its only leet characters are trailing digits, a version or model (mp3, utf8, md5), except
+      one 0, 1, 3 or 4 after four letters or more (purg3; python3 reads "pythone", harmless);
     - it holds 2, 6 or 9 (b2b, h264, x86, 2fa, ec2) or two different digits in a row (l10n,
       100ms, node18), or is a hex id (digits and a-f, 4 or more: c0de, 3fa85f), 0x1f or v1beta1.
     In a text that has a word spelled out by these rules, the first two relax (``loose``): one
@@ -310,5 +312,7 @@ def _unleet_token(token: str, loose: bool = False) -> str | None:
     head, tail = token[:first], token[last + 1:]
     inner = len(letters) != last - first + 1
     lead = head and (loose or not head.isdigit() or len(letters) >= 4)
-    trail = tail and (loose or not tail.isdigit())
+    # One trailing leet digit after four letters is a disguise too (purg3, wip3); a version or
+    # model has a shorter stem or other digits (mp3, es5, utf8).
+    trail = tail and (loose or not tail.isdigit() or len(tail) == 1 and len(letters) >= 4 and tail in "0134")
     return token.translate(_LEET) if inner or lead or trail else None

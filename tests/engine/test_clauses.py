@@ -58,6 +58,12 @@ def test_never_raises_and_every_clause_is_nonempty(text):
     assert all(c.strip() for c in clauses(text))
 
 
+def test_a_letter_that_lowers_to_two_does_not_shift_the_cuts():
+    # "İ" lowers to "i" + U+0307: the clause cuts must still index the sentence itself.
+    found = clauses("İstanbul raporunu oku, sonra sunucudaki eski yedekleri sil")
+    assert "sonra sunucudaki eski yedekleri sil" in found
+
+
 def test_a_relative_clause_after_a_comma_describes_the_thing_before_it():
     # "das ... löscht" is what the script does, not a step: the code request covers it.
     assert "das alte Dateien im Ordner tmp löscht." not in clauses("Schreib ein Python-Skript, das alte Dateien im Ordner tmp löscht.")
@@ -75,3 +81,8 @@ def test_a_spaced_dash_separates_steps():
 def test_a_line_ending_in_a_colon_inside_material_is_material():
     found = clauses("Explain this function:\ndef rm_old(p):\n    for f in os.listdir(p):\n        os.remove(f)")
     assert all(c.startswith("Explain this function:") for c in found[1:])
+
+
+def test_steps_start_at_coordinators_in_other_languages_too():
+    assert "lösche die alten Exporte" in clauses("Prüfe das Changelog und dann lösche die alten Exporte")
+    assert "удали старые бэкапы" in clauses("Проверь логи, а потом удали старые бэкапы")

@@ -108,10 +108,11 @@ def test_punctuation_after_a_leet_word_stays_punctuation():
     [
         ("d3lete", "delete"), ("dr0p", "drop"), ("p4y", "pay"), ("r3m0v3", "remove"), ("$end", "send"),
         ("de|ete", "delete"), ("@ll", "all"), ("p@$$w0rd", "password"), ("pa$$", "pass"), ("1gnore", "ignore"),
-        ("c00l", "cool"), ("h4x0r", "haxor"), ("pwn3d", "pwned"),
+        ("c00l", "cool"), ("h4x0r", "haxor"), ("pwn3d", "pwned"), ("purg3", "purge"),
+        ("python3", "pythone"),  # one trailing 3 after four letters reads as leet; the view is harmless
         # names, numbers and ids stay as they are
         ("mp3", None), ("mp4", None), ("s3", None), ("ec2", None), ("h264", None), ("utf8", None), ("2fa", None),
-        ("b2b", None), ("4k", None), ("4o", None), ("python3", None), ("sha1", None), ("md5", None), ("gpt4", None),
+        ("b2b", None), ("4k", None), ("4o", None), ("sha1", None), ("md5", None), ("gpt4", None),
         ("ipv4", None), ("x86", None), ("l10n", None), ("i18n", None), ("100ms", None), ("1st", None), ("3rd", None),
         ("4th", None), ("5min", None), ("8bit", None), ("3D", None), ("v1", None), ("v1beta1", None), ("0x1f3a", None),
         ("c0de", None), ("3fa85f", None), ("d3adb33f", None), ("1337", None), ("node18", None), ("win10", None),

@@ -81,3 +81,46 @@ def test_a_risky_last_line_after_pasted_text_confirms(router, act, pasted):
     _, verb, obj = act
     prompt = f"{pasted}\n\n{verb} {obj}"
     assert router.route_fast(prompt) == "human_confirm", prompt[-80:]
+
+
+# The act asked for as an end state: a wish, a need, a deadline, a causative.
+STATE_ACTS = [("deleted", "the staging database"), ("wiped", "the backup volumes"),
+              ("purged", "the old customer exports"), ("dropped", "the users table"),
+              ("sent", "the Q3 report"), ("forwarded", "the signed contract"),
+              ("paid", "the Baxter invoice"), ("transferred", "$500"),
+              ("deployed", "the web app"), ("merged", "PR #482"), ("cancelled", "tomorrow's standup"),
+              ("rescheduled", "my 3pm with Daniel"), ("revoked", "Karl's admin rights")]
+STATES = ["{o} needs to be {pp}", "{o} has to be {pp} today", "I want {o} {pp}",
+          "I'd like {o} {pp} by Friday", "have {o} {pp}", "get {o} {pp} asap",
+          "by noon, {o} should be {pp}", "ideally {o} is {pp} before the weekend",
+          "{o} must be {pp} before the audit"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(STATE_ACTS), st.sampled_from(STATES))
+def test_an_act_asked_for_as_an_end_state_confirms(router, act, state):
+    pp, obj = act
+    prompt = state.format(o=obj, pp=pp)
+    prompt = prompt[0].upper() + prompt[1:] + "."
+    assert router.route_fast(prompt) == "human_confirm", prompt
+
+
+def _disguise(verb: str, how: int) -> str:
+    if how == 0:
+        return " ".join(verb)  # d e l e t e
+    if how == 1:
+        return ".".join(verb)  # d.e.l.e.t.e
+    if how == 2:
+        return verb.replace("e", "3").replace("o", "0")  # d3l3t3, dr0p (two different digits in a row read as a name: l10n)
+    if how == 3:
+        return verb[:1] + verb[2] + verb[1] + verb[3:]  # one swapped pair: dleete
+    return verb.upper()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([(v, o) for v, o in ACTS["destroy"] + ACTS["pay"] + ACTS["deploy"] if len(v) >= 5]),
+       st.integers(0, 4), st.sampled_from(["", "please "]))
+def test_a_disguised_verb_still_confirms(router, act, how, lead):
+    verb, obj = act
+    prompt = f"{lead}{_disguise(verb, how)} {obj}"
+    assert router.route_fast(prompt) == "human_confirm", prompt
