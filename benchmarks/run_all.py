@@ -6,7 +6,8 @@ import importlib
 import sys
 from pathlib import Path
 
-SUITES = ("route_bench", "proxy_bench")
+# first_seen_bench is the headline (issue 11): nearly every request a router sees is new.
+SUITES = ("first_seen_bench", "route_bench", "memory_bench", "proxy_bench")
 
 
 def main() -> int:

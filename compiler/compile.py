@@ -19,7 +19,7 @@ from hrouter.compiler.expect import EngineRejected, run_expects
 from hrouter.compiler.fragments import Skip, Splicer
 from hrouter.compiler.loader import load, source_hash
 from hrouter.compiler.literals import required_literals
-from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lower_lexical
+from hrouter.compiler.lower_patterns import MAX_DISTANCE, LoweringError, lower_lexical, token_form
 from hrouter.compiler.lower_program import ProgramLowering, loc
 from hrouter.compiler.symbols import Symbols, collect
 from hrouter.engine.artifact import FORMAT_VERSION, Artifact, Pattern, SourceFile
@@ -73,6 +73,7 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
             splicer.bad.add(name)
             diags.append(sym.load.diag("bad-pattern", f"RE2 rejects fragment '{name}': {_re2_message(regex, options)}", frag.pos))
 
+    shared: dict = {}  # one token tuple per word list, however many features use it
     for name, f in sym.features.items():
         if not f.is_lexical:
             continue
@@ -85,6 +86,7 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
             continue
         except (_Skip, Skip):
             continue
+        tokens = token_form(f.body, words_of, shared) if len(regexes) == 1 else None
         for regex in regexes:
             try:
                 validator.Add(regex)
@@ -92,7 +94,9 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
                 detail = _re2_message(regex, options)
                 diags.append(sym.load.diag("bad-pattern", f"RE2 rejects the pattern of '{name}': {detail}", f.body.pos))
                 continue
-            patterns.append(Pattern(regex, name, loc(f.pos), required_literals(regex)))
+            # The literals are the RE2 part's prefilter; a pattern with a token form never goes there.
+            literals = required_literals(regex) if tokens is None else ()
+            patterns.append(Pattern(regex, name, loc(f.pos), literals, tokens))
     return patterns, diags
 
 

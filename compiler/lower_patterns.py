@@ -17,6 +17,7 @@ import attrs
 
 from hrouter.compiler import ast
 from hrouter.compiler.wordchars import NON_WORD, WORD_CHAR, escape_class_char, is_word_char, word_char_except
+from hrouter.engine.artifact import TokenForm, TokenItem
 from hrouter.engine.normalize import KEPT_SYMBOLS, blank_symbols
 
 BEFORE = rf"(?:^|{NON_WORD})"
@@ -244,3 +245,80 @@ def narrow_punctuation(pattern: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+# ---- the same features for the token scan ------------------------------------------------------
+
+
+def token_item(word: ast.Word) -> TokenItem | None:
+    """A listed word or phrase as runs of word characters and what stands between them (see
+    ``TokenItem``); None when its regex says something tokens cannot: a phrase with nothing but
+    punctuation at one end of a gap, no word character at all, or a prefix after punctuation."""
+    parts = normal(word.text).split()
+    if all(part.isalnum() for part in parts):  # the common case: words and gaps (isalnum implies word characters)
+        return TokenItem(tuple(parts), (("", True, ""),) * (len(parts) - 1), prefix=word.prefix) if parts else None
+    words: list[str] = []
+    seps: list[tuple[str, bool, str]] = []
+    lead = head = tail = ""
+    gap = False
+    for index, part in enumerate(parts):
+        if index:
+            if gap and tail:
+                return None  # "a - b": a gap, punctuation, a gap
+            gap = True
+        for run, is_word in _runs(part):
+            if not is_word:
+                if gap:
+                    tail += run
+                else:
+                    head += run
+                continue
+            if not words:
+                if gap:
+                    return None  # punctuation, a gap, then the first word
+                lead = head
+            else:
+                seps.append((head, gap, tail))
+            words.append(run)
+            head = tail = ""
+            gap = False
+    if not words or (word.prefix and head):
+        return None
+    return TokenItem(tuple(words), tuple(seps), lead, head, word.prefix)
+
+
+def _runs(part: str):
+    """(run, is a word) for the maximal runs of word and of other characters of ``part``."""
+    start = 0
+    for i in range(1, len(part) + 1):
+        if i == len(part) or is_word_char(part[i]) != is_word_char(part[start]):
+            yield part[start:i], is_word_char(part[start])
+            start = i
+
+
+def token_form(body, resolve_words, shared: dict | None = None) -> TokenForm | None:
+    """The token form of a word-based feature body, or None (a regex, or an item ``token_item``
+    cannot express): the engine then reads that feature with its regex alone. ``shared`` (one
+    dict per rule set) gives a list used by several features one tuple, stored once."""
+    shared = {} if shared is None else shared
+
+    def items(x) -> tuple[TokenItem, ...] | None:
+        listed = resolve_words(x) if isinstance(x, ast.Ident) else x
+        if id(listed) not in shared:
+            out = tuple(dict.fromkeys(token_item(w) for w in listed.items))
+            shared[id(listed)] = (listed, None if None in out else out)  # the node too: its id stays its own
+        return shared[id(listed)][1]
+
+    if isinstance(body, ast.Words):
+        a = items(body)
+        return None if a is None else TokenForm("words", a)
+    if isinstance(body, ast.Near):
+        a, b = items(body.a), items(body.b)
+        if a is None or b is None:
+            return None
+        return TokenForm("near", a, b, body.distance, body.ordered)
+    if isinstance(body, ast.NextNot):
+        a = items(body.a)
+        excluded = tuple(dict.fromkeys(TokenItem((normal(w.text),), prefix=w.prefix) for w in body.excluded))
+        return None if a is None else TokenForm("next_not", a, excluded)
+    return None

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 Expr = list[Any]
 
@@ -75,6 +75,39 @@ class SourceFile:
 
 
 @frozen
+class TokenItem:
+    """A listed word or phrase as the token scan reads it (``engine/token_scan.py``): its runs of
+    word characters, in order, and what must stand between, before and after them.
+
+    ``seps[i]`` is what separates ``words[i]`` and ``words[i + 1]``: ``(head, gap, tail)`` is the
+    text ``head``, then (if ``gap``) one or more spaces or hyphens, then ``tail``; the whole run of
+    non-word characters between the two words must be exactly that. ``lead``/``trail`` are
+    punctuation the item starts or ends with (``.env``, ``c++``), which must end the run before
+    its first word / start the run after its last. ``prefix``: the last word may continue."""
+
+    words: tuple[str, ...]
+    seps: tuple[tuple[str, bool, str], ...] = ()
+    lead: str = ""
+    trail: str = ""
+    prefix: bool = False
+
+
+@frozen
+class TokenForm:
+    """A word-based pattern in token terms: ``words`` (any item of ``a`` occurs), ``near`` (an
+    item of ``a`` and one of ``b`` with at most ``distance - 1`` words between; ``ordered``: ``a``
+    first) or ``next_not`` (an item of ``a`` followed, across white space only, by a word that is
+    none of ``b``). It means exactly what the pattern's regex means on normalised text without
+    ASCII control characters; the engine reads other text with the regex."""
+
+    kind: Literal["words", "near", "next_not"]
+    a: tuple[TokenItem, ...]
+    b: tuple[TokenItem, ...] = ()
+    distance: int = 0
+    ordered: bool = False
+
+
+@frozen
 class Pattern:
     """One lexical pattern; a match sets the atom of ``feature`` in the scanned scope.
 
@@ -87,6 +120,7 @@ class Pattern:
     feature: str  # the lexical feature this pattern belongs to
     loc: Location
     literals: tuple[tuple[str, ...], ...] = ()
+    tokens: TokenForm | None = None  # the same pattern for the token scan, when it has one
 
 
 @frozen

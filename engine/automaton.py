@@ -1,15 +1,16 @@
 """The lexical scan of an artifact, and the bits it yields.
 
 Built once from an artifact. A scan of one text reports every pattern that matches, exactly
-what one RE2 set over every pattern would (``literal_scan.py`` says how a prompt is scanned
-literal-first; long texts take one set, or a FilteredRE2 when varied), followed by OR-ing a
-precomputed atom mask per matched pattern. The masks are
+what one RE2 set over every pattern would: a text up to 2 KB has its word-based patterns read
+on its words (``token_scan.py``) and the rest literal-first through RE2 (``literal_scan.py``);
+a longer one (or one with a control character) takes one set over every pattern, or a
+FilteredRE2 when varied. Then a precomputed atom mask is OR-ed in per matched pattern. The masks are
 per scope, so the same automaton serves the latest message, the assistant's reply and the
 history. Numeric atoms on length come from ``len()`` through a precomputed breakpoint table
 (one bisect whatever their number). Word counts come from the same RE2 pass: the set also holds
 internal anchored patterns "at least t words" whose bits live above the atoms and derived
 features in the key, and are turned into word-count atoms (and ``empty_prompt``) only when the
-decision for a key is first computed. So the hot path never splits a prompt in Python.
+decision for a key is first computed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re2
 
 from hrouter.engine.artifact import BUILTIN_ATOMS, Artifact
 from hrouter.engine.literal_scan import LiteralScan, ScanError, compile_set, options
+from hrouter.engine.token_scan import TokenScan
 
 # RE2's default 8 MB budget is small for a hundred-odd patterns over long prompts; the DFA
 # then resets its state cache more often (slower, never wrong: a set scan that truly runs out
@@ -99,9 +101,15 @@ class Automaton:
         )
         internal = [at_least_words(t) for t in self._thresholds]
         self._regexes = tuple(p.regex for p in artifact.patterns) + tuple(internal)
-        self._set = self._build_set(artifact, internal)  # .Match(bytes) -> pattern indexes
-        self._filter = None  # built on the first long, varied text (see long_match)
         n = len(artifact.patterns)
+        self._tokens = TokenScan(artifact.patterns)
+        # The patterns the token scan does not read, and the internal ones, through RE2; the
+        # index each reports there -> its index here.
+        rest = [i for i in range(n) if i not in self._tokens.indexes]
+        self._rest_index = tuple(rest) + tuple(range(n, n + len(internal)))
+        self._set = self._build_set(artifact, [artifact.patterns[i] for i in rest], internal)
+        self._whole = None  # one set over every pattern, built on the first long text
+        self._filter = None  # built on the first long, varied text (see long_match)
         masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history")}
         for j in range(len(internal)):
             masks["message"][n + j] = 1 << (self._shift + j)
@@ -137,17 +145,22 @@ class Automaton:
         return length_atoms, word_atoms
 
     @staticmethod
-    def _build_set(artifact: Artifact, internal: list[str]) -> LiteralScan:
-        patterns = artifact.patterns
-        whole = [p.regex for p in patterns] + internal
-
-        def where(regex: str) -> str:
-            return next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), "RE2 rejects pattern")
-
+    def _build_set(artifact: Artifact, patterns, internal: list[str]) -> LiteralScan:
         try:
-            return LiteralScan(patterns, internal, MAX_MEM, lambda: compile_set(whole, "pattern", MAX_MEM, where))
+            return LiteralScan(patterns, internal, MAX_MEM)
         except ScanError as exc:
             raise AutomatonError(str(exc)) from None
+
+    def _whole_set(self):
+        whole = self._whole
+        if whole is None:
+            patterns = self.patterns
+
+            def where(regex: str) -> str:
+                return next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), "RE2 rejects pattern")
+
+            whole = self._whole = compile_set(self._regexes, "pattern", MAX_MEM, where)
+        return whole
 
     def _build_length_table(self, length_atoms) -> None:
         # Every predicate on chars or tokens = ceil(chars / 4) is constant between breakpoints,
@@ -190,7 +203,7 @@ class Automaton:
         its own small DFA (tens of ms for the same 50 KB). Both are exact, so which one runs
         changes the time, never the answer; the choice depends only on the text."""
         if len(set(text[:DIVERSITY_WINDOW].split())) <= DIVERSE_WORDS:
-            return self._set.Match(data) or []
+            return self._whole_set().Match(data) or []
         return self._long_filter().Match(data) or []
 
     def _long_filter(self):
@@ -209,13 +222,19 @@ class Automaton:
         ScanError for a pattern RE2 rejects (only a damaged artifact holds one: the compiler
         checks every pattern); unwarmed, such a pattern fails closed the prompts it is tried on."""
         self._set.warm()
+        self._whole_set()
         self._long_filter()
 
     def _match(self, text: str) -> list[int]:
         data = text.encode("utf-8")
         if len(data) > LONG_TEXT:
             return self.long_match(data, text)
-        return self._set.Match(data) or []
+        hits = self._tokens.match(text)
+        if hits is None:  # a control character: the regexes read it (see token_scan.py)
+            return self._whole_set().Match(data) or []
+        rest = self._rest_index
+        hits.extend(rest[i] for i in self._set.Match(data))
+        return hits
 
     def match(self, text: str) -> list[int]:
         """Indexes of the rule patterns that match ``text`` (already normalised)."""

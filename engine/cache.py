@@ -27,7 +27,9 @@ _COMPILER_DIR = Path(__file__).resolve().parent.parent / "compiler"
 
 
 def compiler_fingerprint() -> str:
-    """Size and mtime of every compiler source, read without importing the compiler.
+    """Size and mtime of every compiler source, read without importing the compiler: its
+    modules, its grammar and the word files it reads (``common_words.txt`` decides which typos
+    a list gets).
 
     An edited compiler (a development checkout, or an upgrade that keeps the version number)
     may lower the same rules differently, so its artifacts must not be served from the cache."""
@@ -35,7 +37,7 @@ def compiler_fingerprint() -> str:
         entries = sorted(
             (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
             for entry in os.scandir(_COMPILER_DIR)
-            if entry.is_file() and entry.name.endswith((".py", ".lark"))
+            if entry.is_file() and entry.name.endswith((".py", ".lark", ".txt"))
         )
     except OSError:
         return "unknown"

@@ -66,7 +66,16 @@ def _is_tuple_type(cls) -> bool:
 
 
 def _strict_tuple_factory(cls):
-    item_type = cls.__args__[0] if cls.__args__ else object
+    args = getattr(cls, "__args__", ()) or ()
+    if args and args[-1] is not Ellipsis and not (len(args) == 1 and args[0] == ()):
+        # tuple[A, B, C]: exactly that many items, each of its own type
+        def fixed(value, _type):
+            if not isinstance(value, (list, tuple)) or len(value) != len(args):
+                raise InvalidValue(f"expected a list of {len(args)} items, got {value!r}")
+            return tuple(strict_converter.structure(item, t) for item, t in zip(value, args))
+
+        return fixed
+    item_type = args[0] if args else object
 
     def structure(value, _type):
         if not isinstance(value, (list, tuple)):

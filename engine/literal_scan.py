@@ -1,9 +1,11 @@
-"""The scan of a prompt: literals first, then only the patterns they make possible.
+"""The RE2 part of the scan: literals first, then only the patterns they make possible.
 
-``LiteralScan.Match(data)`` reports exactly the indexes one RE2 set over every pattern (and
-the internal word-count patterns) would report, in some order. How, for a prompt:
+The token scan (``token_scan.py``) reads the word-based patterns; this reads the rest of a short
+text's patterns, ``regex(...)`` features and the few word patterns without a token form.
+``LiteralScan.Match(data)`` reports exactly the indexes one RE2 set over its patterns (and the
+internal word-count patterns) would report, in some order. How, for a prompt:
 
-1. One RE2 set holds the literals of all patterns (``Pattern.literals``: plain strings the
+1. One RE2 set holds the literals of its patterns (``Pattern.literals``: plain strings the
    compiler proved a pattern cannot match without), the patterns that have none, and the
    internal patterns. One pass over the text says which of them occur. Until a router has
    scanned ``PROMOTE_AFTER`` new texts, or is warmed up (``warm``), the literals are looked up
@@ -12,14 +14,9 @@ the internal word-count patterns) would report, in some order. How, for a prompt
    compiled the first time it is needed, decides.
 
 A set of plain strings is quicker to compile and its lazily built DFA stays small on text never
-seen before, where a set of a few hundred word-list patterns with their boundary classes took
-tens of milliseconds to compile and built a costly DFA state for nearly every new byte. A
-process that routes one prompt (``hrouter decide``) compiles only the handful of patterns
-that prompt can match.
-
-Texts longer than ``MEMO_BYTES`` go to one set over every pattern instead (built on first
-use): a long text holds the literals of most patterns, and one pass beats a hundred. Results
-for shorter texts are remembered, so a repeated prompt costs one dictionary lookup.
+seen before. Results are remembered (``MEMO_SIZE`` texts), so a repeated text costs one
+dictionary lookup. Texts longer than 2 KB never come here: the automaton scans them with one set
+over every pattern.
 
 RE2 reports a set that ran out of memory as no match. The internal "the text has a word"
 pattern is in the literal set, so a failed pass reads as an empty prompt, which the safety
@@ -36,9 +33,7 @@ import re2
 
 from hrouter.engine.artifact import Pattern
 
-#: Texts up to this size are scanned literal-first and remembered; the memo holds MEMO_SIZE
-#: of them and is emptied when full.
-MEMO_BYTES = 2048
+#: Texts remembered; the memo is emptied when full.
 MEMO_SIZE = 4096
 #: New texts scanned before the literal set is compiled (see LiteralScan).
 PROMOTE_AFTER = 32
@@ -108,11 +103,10 @@ def compile_set(regexes: Sequence[str], what: str, max_mem: int, where: Callable
 
 
 class LiteralScan:
-    __slots__ = ("Match", "warm", "promoted", "memo", "literal_count", "candidates", "_whole")
+    __slots__ = ("Match", "warm", "promoted", "memo", "literal_count", "candidates")
 
-    def __init__(self, patterns: Sequence[Pattern], internal: Sequence[str], max_mem: int, whole: Callable[[], object]):
-        """``internal``: the word-count patterns, whose indexes follow the patterns';
-        ``whole()`` builds the one set used for long texts."""
+    def __init__(self, patterns: Sequence[Pattern], internal: Sequence[str], max_mem: int):
+        """``internal``: the word-count patterns, whose indexes follow the patterns'."""
         n = len(patterns)
         # What reports itself rather than through literals: patterns without literals and the
         # internal patterns, with the index each reports.
@@ -196,8 +190,6 @@ class LiteralScan:
 
         def match(data: bytes) -> list[int]:
             nonlocal scan, misses
-            if len(data) > MEMO_BYTES:
-                return self._long(data)
             known = remembered(data)
             if known is not None:
                 return list(known)
@@ -221,15 +213,7 @@ class LiteralScan:
                 scan = with_set()
             for verify in verifiers:
                 verify(None)
-            if callable(self._whole):
-                self._whole = self._whole()
 
         self.Match = match
         self.warm = warm
         self.promoted = lambda: scan is not scan_in_python  # is the literal set in use?
-        self._whole = whole
-
-    def _long(self, data: bytes) -> list[int]:
-        if callable(self._whole):
-            self._whole = self._whole()
-        return self._whole.Match(data) or []

@@ -1,5 +1,6 @@
-"""The literal-first scan must report exactly the patterns one RE2 set over every pattern
-reports, for every text; and it must verify only the patterns a text's literals allow."""
+"""The scan (the token scan for word-based patterns, literal-first RE2 for the rest) must
+report exactly the patterns one RE2 set over every pattern reports, for every text; and the
+RE2 part must verify only the patterns a text's literals allow."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ class OneSet:
 
 
 def scan(automaton: Automaton, text: str) -> list[int]:
-    return sorted(automaton._set.Match(normalize(text).encode("utf-8")))
+    return sorted(automaton._match(normalize(text)))
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +60,8 @@ def default():
 def test_default_rules_patterns_all_have_literals(default):
     automaton, _ = default
     assert isinstance(automaton._set, LiteralScan)
-    assert all(p.literals for p in automaton.patterns)
-    proximity = [p for p in automaton.patterns if len(p.literals) == 2]
-    assert len(proximity) >= 20  # near/then patterns demand both operands
+    # The patterns RE2 reads (those without a token form) all have literals to prefilter on.
+    assert all(p.literals for p in automaton.patterns if p.tokens is None)
     assert automaton._set.literal_count > 500
 
 
@@ -114,7 +114,7 @@ def test_a_failed_literal_pass_fails_closed(monkeypatch):
 
     monkeypatch.setattr(literal_scan, "compile_set", lambda *a, **k: OutOfMemory())
     patterns = (Pattern(r"(?i)\bdrop\b", "verb", None, (("drop",),)),)
-    scanner = LiteralScan(patterns, [at_least_words(1)], 1 << 20, lambda: None)
+    scanner = LiteralScan(patterns, [at_least_words(1)], 1 << 20)
     assert sorted(scanner.Match(b"please drop it")) == [0, 1]  # the Python lookup, before the set
     scanner.warm()
     assert scanner.Match(b"please drop the production database") == []
@@ -159,9 +159,10 @@ def test_small_rule_set(tmp_path):
     )
     artifact = compiled(rules)
     by_feature = {p.feature: p for p in artifact.patterns}
-    assert set(by_feature["drop_thing"].literals) == {("-rf", "delete", "drop", "purg"), ("c++", "database", "table")}
-    assert set(by_feature["drop_then"].literals) == {("wipe",), ("disk",)}
-    assert by_feature["drop_other"].literals == (("-rf", "delete", "drop", "purg"),)
+    # Word-based patterns are read by the token scan; only the regex needs RE2's prefilter.
+    for name in ("verb", "thing", "drop_thing", "drop_then", "drop_other"):
+        assert by_feature[name].tokens is not None and by_feature[name].literals == ()
+    assert by_feature["anything"].tokens is None
     assert by_feature["anything"].literals == (("ing",),)
     automaton = Automaton(artifact)
     one_set = OneSet(automaton)
@@ -190,12 +191,14 @@ def test_a_pattern_without_literals_is_a_member_of_the_literal_set(tmp_path):
         'default -> simple "d"\n'
     )
     artifact = compiled(rules)
-    assert [p.literals for p in artifact.patterns] == [(("drop",),), ()]
+    assert [p.literals for p in artifact.patterns] == [(), ()]  # "drop" has a token form instead
+    assert artifact.patterns[0].tokens is not None and artifact.patterns[1].tokens is None
     automaton = Automaton(artifact)
     before = automaton._set.candidates
-    assert sorted(automaton._set.Match(b"drop it")) == [0, 2]
-    assert sorted(automaton._set.Match(b"HELLO")) == [1, 2]  # found by the set itself
-    assert automaton._set.candidates - before == 1  # only "drop" needed its own RE2
+    assert scan(automaton, "drop it") == [0, 2]
+    assert sorted(automaton._set.Match(b"HELLO")) == [0, 1]  # the regex (index 0 of the RE2 part) found by the set itself
+    # "drop" is a word list, which the token scan reads: no pattern needed its own RE2.
+    assert automaton._set.candidates - before == 0
 
 
 def test_casefold_containment_finds_what_re2_ignoring_case_finds():

@@ -40,7 +40,7 @@ def test_filter_and_set_agree_on_long_varied_text(automata, name):
         text = "".join(f"{w}{'' if n % 3 else n}{sep}" for w, n, sep in parts)
         data = text.encode("utf-8")
         assert len(data) > automaton_module.LONG_TEXT
-        expected = sorted(automaton._set.Match(data) or [])
+        expected = sorted(automaton._whole_set().Match(data) or [])
         assert sorted(automaton.long_match(data, text)) == expected
         assert sorted(automaton.message_key(text)[:-1]) == expected
 
@@ -51,5 +51,5 @@ def test_filter_and_set_agree_on_long_varied_text(automata, name):
 def test_repetitive_long_text_stays_on_the_set(automata):
     automaton = Automaton(make_artifact())
     text = "delete the screenshot of the chart " * 2000
-    assert sorted(automaton.long_match(text.encode(), text)) == sorted(automaton._set.Match(text.encode()))
+    assert sorted(automaton.long_match(text.encode(), text)) == sorted(automaton._whole_set().Match(text.encode()))
     assert automaton._filter is None
