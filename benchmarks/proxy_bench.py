@@ -92,9 +92,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+#: The same prompt in each API's request; hrouter translates the non-chat ones for the stand-in,
+#: which speaks only chat (the costlier path: a backend speaking the API gets the body as is).
+API_BODIES = {
+    "/v1/chat/completions": lambda model, stream: {"model": model, "stream": stream,
+                                                   "messages": [{"role": "user", "content": PROMPT}]},
+    "/v1/responses": lambda model, stream: {"model": model, "stream": stream, "input": PROMPT},
+    "/v1/messages": lambda model, stream: {"model": model, "stream": stream, "max_tokens": 256,
+                                           "messages": [{"role": "user", "content": PROMPT}]},
+}
+
+
 async def measure(port: int, path: str, model: str, *, stream: bool, c1_requests: int, seconds: float) -> dict:
-    body = json.dumps({"model": model, "stream": stream, "messages": [{"role": "user", "content": PROMPT}]},
-                      separators=(",", ":")).encode()
+    body = json.dumps(API_BODIES[path](model, stream), separators=(",", ":")).encode()
     request = build_request("127.0.0.1", port, path, body)
     one, errors_1, _ = await run_load("127.0.0.1", port, request, concurrency=1, requests=c1_requests)
     many, errors_32, elapsed = await run_load("127.0.0.1", port, request, concurrency=32, duration=seconds, warmup=0)
@@ -196,12 +206,18 @@ def main(argv: list[str] | None = None) -> int:
 
         contenders = {"direct": (sp, "bench-model"), "hrouter": (op, "hrouter"), "reference": (rp, "model-router")}
         rounds: dict[str, dict[str, list[dict]]] = {k: {"non_stream": [], "stream": []} for k in contenders}
+        other_apis = [p for p in API_BODIES if p != "/v1/chat/completions"]
+        api_rounds: dict[str, dict[str, list[dict]]] = {p: {"non_stream": [], "stream": []} for p in other_apis}
         for r in range(args.rounds):
             for name, (port, model) in contenders.items():
                 for mode in ("non_stream", "stream"):
                     figures = asyncio.run(measure(port, "/v1/chat/completions", model, stream=mode == "stream",
                                                   c1_requests=args.requests, seconds=args.seconds))
                     rounds[name][mode].append(figures)
+            for path in other_apis:  # in the same round as chat's, so the same noise hits both
+                for mode in ("non_stream", "stream"):
+                    api_rounds[path][mode].append(asyncio.run(measure(
+                        op, path, "hrouter", stream=mode == "stream", c1_requests=args.requests, seconds=args.seconds)))
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
         def med(name, mode, key):
@@ -220,6 +236,16 @@ def main(argv: list[str] | None = None) -> int:
             block["p50_overhead_ratio"] = round(block["hrouter"]["overhead_p50_ms"] / max(block["reference"]["overhead_p50_ms"], 1e-9), 3)
             block["throughput_ratio"] = round(block["hrouter"]["c32_rps"] / block["reference"]["c32_rps"], 3)
             report["results"][mode] = block
+        report["other_apis"] = {}
+        for path in other_apis:
+            report["other_apis"][path] = {}
+            for mode in ("non_stream", "stream"):
+                figures = {k: round(statistics.median(f[k] for f in api_rounds[path][mode]), 3)
+                           for k in ("p50_ms", "p99_ms", "c32_rps")}
+                figures["errors"] = sum(f["errors"] for f in api_rounds[path][mode])
+                figures["overhead_p50_ms"] = round(figures["p50_ms"] - med("direct", mode, "p50_ms"), 3)
+                figures["chat_overhead_p50_ms"] = report["results"][mode]["hrouter"]["overhead_p50_ms"]
+                report["other_apis"][path][mode] = figures
         report["big_body"] = {
             "hrouter": asyncio.run(big_body_check(op, ours.pid, "/v1/chat/completions", "hrouter")),
             "reference": asyncio.run(big_body_check(rp, ref.pid, "/v1/chat/completions", "model-router")),
@@ -228,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         report["goals"] = {
             "p50_overhead_ratio": ns["p50_overhead_ratio"], "p50_overhead_goal_met": ns["p50_overhead_ratio"] <= GOALS["p50_overhead_ratio_max"],
             "throughput_ratio": ns["throughput_ratio"], "throughput_goal_met": ns["throughput_ratio"] >= GOALS["throughput_ratio_min"],
-            "zero_errors": all(report["results"][m][n]["errors"] == 0 for m in report["results"] for n in contenders),
+            "zero_errors": all(report["results"][m][n]["errors"] == 0 for m in report["results"] for n in contenders)
+            and all(f["errors"] == 0 for api in report["other_apis"].values() for f in api.values()),
         }
         print_report(report)
         if args.json:
@@ -255,6 +282,11 @@ def print_report(report: dict) -> None:
             print(f"{name:<10} {f['p50_ms']:>8.3f} {f['p99_ms']:>8.3f} {f.get('overhead_p50_ms', 0):>8.3f} "
                   f"{f.get('overhead_p99_ms', 0):>8.3f} {f['c32_rps']:>10.0f} {f['c32_p50_ms']:>8.2f} {f['c32_p99_ms']:>8.2f} {f['errors']:>6}")
         print(f"hrouter/reference: p50 overhead x{block['p50_overhead_ratio']}, c32 throughput x{block['throughput_ratio']}")
+    print("\nhrouter in other APIs, translated to the chat-only stand-in (overhead over the direct chat request):")
+    for path, modes in report["other_apis"].items():
+        for mode, f in modes.items():
+            print(f"  {path:<15} {mode:<10} p50 {f['p50_ms']:.3f} ms, overhead p50 {f['overhead_p50_ms']:.3f} ms "
+                  f"(chat's {f['chat_overhead_p50_ms']:.3f} ms), c32 {f['c32_rps']:.0f} req/s, errors {f['errors']}")
     print("\n10 MB request while a concurrency-1 probe runs:")
     for name, b in report["big_body"].items():
         print(f"  {name:<10} declared length -> {b['content-length']['status']} in {b['content-length']['seconds']}s, "

@@ -12,17 +12,22 @@ import attrs
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
 from starlette.routing import Route
 
+from hrouter.server.api_messages import count_tokens, messages
+from hrouter.server.api_passthrough import completions, embeddings
+from hrouter.server.api_responses import responses
+from hrouter.server.api_messages import count_tokens, messages
+from hrouter.server.api_passthrough import completions, embeddings
+from hrouter.server.api_responses import responses
 from hrouter.server.backends import BackendPool
 from hrouter.server.config import ProxyConfig
 from hrouter.server.confirm_api import CONFIRM_ROUTES
 from hrouter.server.confirmation import Confirmations
 from hrouter.server.console import CONSOLE_ROUTES
 from hrouter.server.tool_hook import HOOK_ROUTES
-from hrouter.server.endpoints import chat_completions, health, list_models, metrics
-from hrouter.server.errors import error_response
+from hrouter.server.endpoints import chat_completions, get_model, health, list_models, metrics
+from hrouter.server.errors import anthropic_shape, register_error_shape
 from hrouter.server.guard import BrowserGuard
 from hrouter.server.events import EventSink
 from hrouter.server.health import HealthChecker
@@ -30,8 +35,14 @@ from hrouter.server.metrics import RouterMetrics
 from hrouter.server.middleware import BearerAuth, ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
 from hrouter.server.slow_clients import HEADER_TIMEOUT_STATE
+from hrouter.server.response_store import ResponseStore
+from hrouter.server.sessions import SessionPins
+from hrouter.server.unknown_paths import http_error
 
 log = logging.getLogger("hrouter.proxy")
+
+# Answers the proxy gives itself (auth, guard, limits) under /v1/messages speak Anthropic's shape.
+register_error_shape("/v1/messages", anthropic_shape)
 
 
 @attrs.define
@@ -44,13 +55,11 @@ class ProxyState:
     sink: EventSink
     metrics: RouterMetrics
     confirmations: Confirmations
-
-
-async def _http_error(request: Request, exc: HTTPException):
-    """Starlette's own answers (unknown path 404, wrong method 405) in the API's error shape."""
-    kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request_error")
-    message = {404: "No such endpoint."}.get(exc.status_code, str(exc.detail))
-    return error_response(exc.status_code, message, kind, headers=exc.headers, path=request.url.path)
+    #: Responses answered, for previous_response_id
+    responses: ResponseStore = attrs.field(factory=ResponseStore)
+    #: session affinity pins
+    sessions: SessionPins = attrs.field(default=attrs.Factory(
+        lambda self: SessionPins(self.config.sessions.max_entries, self.config.sessions.ttl_seconds), takes_self=True))
 
 
 def build_router(config: ProxyConfig) -> Any:
@@ -106,6 +115,12 @@ def create_app(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", get_model, methods=["GET"]),
+        Route("/v1/messages", messages, methods=["POST"]),
+        Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
+        Route("/v1/responses", responses, methods=["POST"]),
+        Route("/v1/completions", completions, methods=["POST"]),
+        Route("/v1/embeddings", embeddings, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *CONFIRM_ROUTES,
@@ -121,7 +136,7 @@ def create_app(
                        allowed_origins=p.allowed_origins),
             Middleware(BearerAuth, api_key=config.resolved_api_key()),
         ],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.proxy = state

@@ -30,7 +30,8 @@ def _headers(config: BackendConfig) -> dict[str, str]:
     headers.update({k.lower(): v for k, v in config.headers.items()})
     key = backend_api_key(config)
     if key:
-        headers["authorization"] = f"Bearer {key}"
+        name = config.api_key_header.lower()
+        headers[name] = f"Bearer {key}" if name == "authorization" else key
     return headers
 
 

@@ -28,6 +28,8 @@ DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_BODY_BYTES_LIMIT = 256 * 1024 * 1024
 PROMPT_CAPTURE_MODES = ("off", "redacted_preview", "full")
 UNKNOWN_MODEL_MODES = ("route", "refuse")
+#: The APIs a backend can speak; a request in one it does not speak is translated to chat.
+BACKEND_APIS = ("chat", "responses", "messages", "completions", "embeddings")
 EMBEDDED_CONFIG = "routing_proxy.yaml"
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
@@ -84,6 +86,19 @@ class HealthConfig:
     backend_timeout_seconds: float = 1.0
 
 
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+
+
+@attrs.frozen
+class RequestOverrides:
+    """Changes made to every request a backend gets (see server/overrides.py)."""
+
+    temperature: float | None = None  # set it
+    drop_temperature: bool = False  # remove it (models that refuse one)
+    max_tokens: int | None = None  # a cap on the answer's length, set when the client sent none
+    reasoning_effort: str | None = None  # set it (chat and Responses requests)
+
+
 @attrs.frozen
 class ConfirmationConfig:
     """Human confirmation of refused requests (docs/confirmation.md)."""
@@ -107,9 +122,27 @@ class BackendConfig:
     base_url: str
     model: str
     api_key_env: str | None = None
+    #: how the key is sent: "authorization" (Bearer), or a header that carries it as is
+    #: (x-api-key, for Anthropic's API)
+    api_key_header: str = "authorization"
     timeout_seconds: float = 300.0
     strip_tools: bool = False
     headers: dict[str, str] = attrs.field(factory=dict)
+    apis: tuple[str, ...] = ("chat",)
+    overrides: RequestOverrides = attrs.field(factory=RequestOverrides)
+
+    def speaks(self, api: str) -> bool:
+        return api in self.apis
+
+
+@attrs.frozen
+class SessionSettings:
+    """Session affinity (server/sessions.py)."""
+
+    enabled: bool = True
+    header: str | None = None  # a header naming the session, read before the built-in keys
+    max_entries: int = 4096
+    ttl_seconds: float = 1800.0
 
 
 @attrs.frozen
@@ -123,6 +156,7 @@ class ProxyConfig:
     backends: dict[str, BackendConfig] = attrs.field(factory=dict)
     engine_backends: dict[str, str] = attrs.field(factory=dict)
     fallback_backends: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    sessions: SessionSettings = attrs.field(factory=SessionSettings)
     #: where the config came from (a path, or the embedded default); not a YAML key
     source: str = "<memory>"
 
@@ -272,6 +306,20 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
             if not _HEADER_VALUE.fullmatch(value):
                 problems.append(f"$.backends.{name}.headers.{header}: the value must be printable ASCII "
                                 "(no line breaks or other characters)")
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", b.api_key_header):
+            problems.append(f"$.backends.{name}.api_key_header: {b.api_key_header!r} is not a header name")
+        if not b.apis:
+            problems.append(f"$.backends.{name}.apis: list at least one of " + ", ".join(BACKEND_APIS))
+        for i, api in enumerate(b.apis):
+            if api not in BACKEND_APIS:
+                problems.append(f"$.backends.{name}.apis[{i}]: {api!r} is not one of " + ", ".join(BACKEND_APIS))
+        problems.extend(_override_problems(f"$.backends.{name}.overrides", b.overrides))
+    if cfg.sessions.max_entries < 1:
+        problems.append(f"$.sessions.max_entries: {cfg.sessions.max_entries} must be at least 1")
+    if cfg.sessions.ttl_seconds <= 0:
+        problems.append("$.sessions.ttl_seconds: must be positive")
+    if cfg.sessions.header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", cfg.sessions.header):
+        problems.append(f"$.sessions.header: {cfg.sessions.header!r} is not a header name")
     problems += self_backend_problems(cfg.backends, p.host, p.port)
     if not cfg.engine_backends:
         problems.append("$.engine_backends: map at least one engine to a backend")
@@ -299,6 +347,19 @@ def _yaml_spellings(data: dict) -> dict:
     if isinstance(section, dict) and section.get("prompt_capture") is False:
         data = {**data, "observability": {**section, "prompt_capture": "off"}}
     return data
+
+
+def _override_problems(path: str, o: RequestOverrides) -> list[str]:
+    problems = []
+    if o.temperature is not None and o.drop_temperature:
+        problems.append(f"{path}: set temperature or drop_temperature, not both")
+    if o.temperature is not None and not 0 <= o.temperature <= 2:
+        problems.append(f"{path}.temperature: {o.temperature:g} is outside 0-2")
+    if o.max_tokens is not None and o.max_tokens < 1:
+        problems.append(f"{path}.max_tokens: {o.max_tokens} must be at least 1")
+    if o.reasoning_effort is not None and o.reasoning_effort not in REASONING_EFFORTS:
+        problems.append(f"{path}.reasoning_effort: {o.reasoning_effort!r} is not one of " + ", ".join(REASONING_EFFORTS))
+    return problems
 
 
 def config_from_data(data: Any, source: str = "<memory>", base_dir: Path | None = None) -> ProxyConfig:

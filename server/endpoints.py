@@ -15,11 +15,12 @@ from hrouter.server.body import BodyTooLarge, BodyTooSlow, ClientGone, read_body
 from hrouter.server.chat_checks import BodyRefused, parse_chat_body
 from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details, unknown_model
 from hrouter.server.confirmation import DOCS, HEADER, settle_refusal
-from hrouter.server.errors import error_response
+from hrouter.server.errors import error_response, sse_error_event
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE
 from hrouter.server.middleware import authorized
 from hrouter.server.request_shape import shape_problem
+from hrouter.server.sessions import affinity
 from hrouter.server.streaming import relay
 
 log = logging.getLogger("hrouter.proxy")
@@ -137,8 +138,10 @@ async def chat_completions(request: Request) -> Response:
         )
 
     stream = body.get("stream") is True  # a non-boolean stream was refused by parse_chat_body
+    session = affinity(state, request.headers, body, choice, router)
     sent_at = time.perf_counter()
-    attempts = await send_with_fallbacks(state.pool, config.attempt_order(choice.backend), body, request_id, stream)
+    attempts = await send_with_fallbacks(state.pool, config.attempt_order(session.backend or choice.backend), body,
+                                         request_id, stream)
     response = attempts.response
     if response is None:
         last = attempts.failures[-1].backend
@@ -168,11 +171,22 @@ async def chat_completions(request: Request) -> Response:
         headers["cache-control"] = "no-cache"
         status = response.status_code
 
+        broke: list[bool] = []
+
         def finished() -> None:
             outcome.done(status, backend, attempts.fallback_used, time.perf_counter() - sent_at)
+            if not broke:
+                session.answered(backend)
 
-        return StreamingResponse(relay(response, backend, request_id, finished), status_code=status, headers=headers)
+        def broken(message: str, type_: str) -> bytes:
+            broke.append(True)
+            return sse_error_event(message, type_)
+
+        return StreamingResponse(relay(response, backend, request_id, finished, broken), status_code=status,
+                                 headers=headers)
     outcome.done(response.status_code, backend, attempts.fallback_used, time.perf_counter() - sent_at)
+    if response.status_code < 400:
+        session.answered(backend)
     return Response(response.content, status_code=response.status_code, headers=headers)
 
 
@@ -196,18 +210,32 @@ def _refused(outcome: _Outcome, request_id: str, decision: Any, confirmation: di
                           error_fields=in_error, selected_engine=CONFIRM, **beside)
 
 
-async def list_models(request: Request) -> Response:
-    state = request.app.state.proxy
+def _model_ids(state) -> list[str]:
     config = state.config
     ids = list(config.proxy.model_ids)
     engines = getattr(getattr(state.holder.router, "catalog", None), "engines", None)
     for engine in config.engine_backends:
         if (engines is None or engine in engines) and engine not in ids:
             ids.append(engine)
-    created = state.started_at
-    return JSONResponse(
-        {"object": "list", "data": [{"id": i, "object": "model", "created": created, "owned_by": "hrouter"} for i in ids]}
-    )
+    return ids
+
+
+def _model(state, model_id: str) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": state.started_at, "owned_by": "hrouter"}
+
+
+async def list_models(request: Request) -> Response:
+    state = request.app.state.proxy
+    return JSONResponse({"object": "list", "data": [_model(state, i) for i in _model_ids(state)]})
+
+
+async def get_model(request: Request) -> Response:
+    state = request.app.state.proxy
+    model_id = request.path_params["model_id"]
+    if model_id not in _model_ids(state):
+        return error_response(404, f"The model {model_id!r} does not exist; GET /v1/models lists the models.",
+                              "model_not_found")
+    return JSONResponse(_model(state, model_id))
 
 
 async def health(request: Request) -> Response:

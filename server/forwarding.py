@@ -4,23 +4,26 @@ anything reached the client (connect error, timeout, 5xx)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 import attrs
 
 from hrouter.server.backends import Backend, BackendPool
+from hrouter.server.overrides import apply as apply_overrides
 from hrouter.server.upstream import Response, UpstreamError
 
 # Tool-related fields a strip_tools backend must not see.
 TOOL_FIELDS = ("tools", "tool_choice", "functions", "function_call", "parallel_tool_calls")
 
 
-def payload_for(body: dict[str, Any], backend: Backend) -> bytes:
+def payload_for(body: dict[str, Any], backend: Backend, api: str | None = "chat") -> bytes:
+    """The body as `backend` gets it in `api` (None: no request overrides apply)."""
     out = dict(body)  # shallow: only top-level keys change
     out["model"] = backend.config.model
     if backend.config.strip_tools:
         for key in TOOL_FIELDS:
             out.pop(key, None)
+    apply_overrides(out, backend.config.overrides, api)
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -48,25 +51,44 @@ class Attempts:
         return bool(self.failures) and self.failures[-1].kind == "timeout"
 
 
-async def _attempt(backend: Backend, body: dict[str, Any], request_id: str, stream: bool) -> Response:
-    return await backend.upstream.request("POST", "/chat/completions", payload_for(body, backend),
-                                          {"x-request-id": request_id}, stream=stream)
+@attrs.frozen
+class Target:
+    """What one attempt sends to one backend: its path under the base URL, the body, and any
+    headers beside the backend's own."""
+
+    path: str
+    payload: bytes
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
+def chat_target(body: dict[str, Any]) -> Callable[[Backend], Target]:
+    return lambda backend: Target("/chat/completions", payload_for(body, backend))
+
+
+async def _attempt(backend: Backend, target: Target, request_id: str, stream: bool) -> Response:
+    return await backend.upstream.request("POST", target.path, target.payload,
+                                          {"x-request-id": request_id, **target.headers}, stream=stream)
 
 
 async def send_with_fallbacks(
-    pool: BackendPool, order: tuple[str, ...], body: dict[str, Any], request_id: str, stream: bool
+    pool: BackendPool, order: tuple[str, ...], body: dict[str, Any] | None, request_id: str, stream: bool,
+    prepare: Callable[[Backend], Target] | None = None,
 ) -> Attempts:
     """Try each backend in `order`. On success `response` is set (open, if streaming).
+
+    `prepare` builds each backend's request (another API's path, a translated body); without it
+    `body` goes to the backend's chat completions.
 
     When every attempt failed, `response` holds the last 5xx answer if the last attempt got one
     (passed through), else None (the caller answers 502 or 504).
     """
+    prepare = prepare or chat_target(body or {})
     result = Attempts()
     last = len(order) - 1
     for i, name in enumerate(order):
         backend = pool[name]
         try:
-            response = await _attempt(backend, body, request_id, stream)
+            response = await _attempt(backend, prepare(backend), request_id, stream)
         except UpstreamError as exc:
             result.failures.append(Failure(name, exc.kind, exc.detail))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from pathlib import Path
 
@@ -89,3 +90,20 @@ def keyed_proxy(standins):
 def client(proxy, behaviours):
     with httpx.Client(base_url=proxy.url, timeout=10) as c:
         yield c
+
+
+def with_native(standins, native_url: str, apis: list[str], **backend) -> dict:
+    """The tests' proxy config plus a backend "native" speaking `apis`, serving code work."""
+    data = proxy_data({n: u for n, (u, _) in standins.items()})
+    data["backends"]["native"] = {"base_url": native_url, "model": "native-model", "apis": apis,
+                                  "timeout_seconds": 5, **backend}
+    data["engine_backends"]["code_agent"] = "native"
+    return data
+
+
+@contextlib.contextmanager
+def standin_server(factory):
+    """A stand-in from `factory(name, model, behaviour)` named "native": (its /v1 URL, its behaviour)."""
+    behaviour = Behaviour()
+    with ThreadedServer(factory("native", "native-model", behaviour)) as server:
+        yield f"{server.url}/v1", behaviour
