@@ -16,7 +16,6 @@ only loaded (no ``warm()``), against the later ones, so lazy work landing on fir
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import statistics
@@ -24,6 +23,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.timing import bench_main, goal_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = sorted((ROOT / "tests" / "data").glob("heldout9*/*.jsonl")) + [ROOT.parent / "shared" / "corpus" / "dev.jsonl"]
@@ -166,25 +167,12 @@ def report(results: dict) -> str:
     f = results["fresh"]
     lines.append(f"  fresh process, no warm(): first 100 prompts median {f['first100_median_us']:.1f} us, "
                  f"later {f['later_median_us']:.1f} us, ratio {f['ratio']:.2f}")
-    lines.append("goals:")
-    for name, value, goal, ok in verdicts(results):
-        lines.append(f"  {'PASS' if ok else 'MISS'} {name}: {value:.4g} (goal <= {goal:g})")
+    lines += goal_lines(verdicts(results))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    results = measure(max(1, args.rounds))
-    print(report(results))
-    print(f"(took {time.perf_counter() - started:.1f} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 0 if all(ok for *_, ok in verdicts(results)) else 1
-
+    return bench_main(argv, __doc__, measure, report, verdicts, size_flag="--rounds", default=5, minimum=1)
 
 if __name__ == "__main__":
     sys.exit(main())

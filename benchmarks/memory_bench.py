@@ -10,12 +10,13 @@ live traffic. RSS is read from /proc (Linux). Goal (issue 11): ours at most 80 M
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.timing import bench_main, goal_lines
 
 GOAL_MB = 80.0
 
@@ -66,24 +67,17 @@ def report(results: dict) -> str:
         if who in results:
             r = results[who]
             lines.append(f"  {who:<10} loaded {r['loaded_mb']:6.1f} MB   after {r['after_mb']:6.1f} MB")
-    ok = results["ours"]["after_mb"] <= GOAL_MB
-    lines.append(f"goals:\n  {'PASS' if ok else 'MISS'} rss_after_mb: {results['ours']['after_mb']:.1f} (goal <= {GOAL_MB:g})")
+    lines += goal_lines(verdicts(results))
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompts", type=int, default=100_000)
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    results = measure(args.prompts)
-    print(report(results))
-    print(f"(took {time.perf_counter() - started:.1f} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 0 if results["ours"]["after_mb"] <= GOAL_MB else 1
+def verdicts(results: dict) -> list[tuple[str, float, float, bool]]:
+    after = results["ours"]["after_mb"]
+    return [("rss_after_mb", after, GOAL_MB, after <= GOAL_MB)]
 
+
+def main(argv: list[str] | None = None) -> int:
+    return bench_main(argv, __doc__, measure, report, verdicts, size_flag="--prompts", default=100_000)
 
 if __name__ == "__main__":
     sys.exit(main())

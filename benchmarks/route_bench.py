@@ -8,7 +8,6 @@ noise falls on both. Ratios are ours / reference (lower is better).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -17,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.timing import interleaved_medians, once_median, process_wall_median
+from benchmarks.timing import bench_main, goal_lines, interleaved_medians, once_median, process_wall_median
 
 FIVE_PROMPTS = (
     "rewrite this text",
@@ -233,25 +232,12 @@ def report(results: dict) -> str:
                  f"({results['compile_with_expects_seconds'] * 1e3:.1f} ms with every expect checked); "
                  f"load artifact into a router: {results['artifact_load_seconds'] * 1e3:.1f} ms "
                  f"(JSON parse alone {results['artifact_parse_seconds'] * 1e3:.1f} ms)")
-    lines.append("goals:")
-    for name, value, goal, ok in verdicts(results):
-        lines.append(f"  {'PASS' if ok else 'MISS'} {name}: {value:.4g} (goal <= {goal:g})")
+    lines += goal_lines(verdicts(results))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    results = measure(max(5, args.repeats))
-    print(report(results))
-    print(f"(took {time.perf_counter() - started:.1f} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 0 if all(ok for *_, ok in verdicts(results)) else 1
-
+    return bench_main(argv, __doc__, measure, report, verdicts, size_flag="--repeats", default=7, minimum=5)
 
 if __name__ == "__main__":
     sys.exit(main())

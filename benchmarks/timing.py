@@ -48,3 +48,30 @@ def process_wall_median(argvs: dict[str, list[str]], *, repeats: int = 7) -> dic
             subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             samples[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def goal_lines(verdicts) -> list[str]:
+    """The "goals:" block every benchmark ends its report with: (name, value, goal, ok) rows."""
+    return ["goals:"] + [f"  {'PASS' if ok else 'MISS'} {name}: {value:.4g} (goal <= {goal:g})"
+                         for name, value, goal, ok in verdicts]
+
+
+def bench_main(argv, doc: str, measure: Callable, report: Callable, verdicts: Callable, *,
+               size_flag: str, default: int, minimum: int = 1) -> int:
+    """One command line for every benchmark: a size flag, `--json FILE`, the report, exit 1 on a
+    missed goal."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(size_flag, type=int, default=default, dest="size")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = measure(max(minimum, args.size))
+    print(report(results))
+    print(f"(took {time.perf_counter() - started:.1f} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0 if all(ok for *_, ok in verdicts(results)) else 1
