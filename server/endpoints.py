@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from hrouter.server.body import BodyTooLarge, BodyTooSlow, ClientGone, read_body
 from hrouter.server.chat_checks import BodyRefused, parse_chat_body
 from hrouter.server.dispatch import CONFIRM, choose, confirmation_details, unavailable_details, unknown_model
-from hrouter.server.confirmation import DOCS, HEADER, settle_refusal
+from hrouter.server.approvals import DOCS, HEADER
+from hrouter.server.confirmation import settle_refusal
 from hrouter.server.errors import error_response, sse_error_event
 from hrouter.server.forwarding import send_with_fallbacks
 from hrouter.server.metrics import CONTENT_TYPE

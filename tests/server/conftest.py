@@ -82,7 +82,7 @@ def proxy(standins):
 def keyed_proxy(standins):
     """A proxy that wants `Authorization: Bearer s3cret-key`."""
     data = proxy_data({n: u for n, (u, _) in standins.items()}, api_key="s3cret-key")
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 
@@ -90,6 +90,11 @@ def keyed_proxy(standins):
 def client(proxy, behaviours):
     with httpx.Client(base_url=proxy.url, timeout=10) as c:
         yield c
+
+
+def serving(data: dict) -> ThreadedServer:
+    """A real uvicorn proxy on loopback for a config dict (use as a context manager)."""
+    return ThreadedServer(create_app(config_from_data(data, "tests")))
 
 
 def with_native(standins, native_url: str, apis: list[str], **backend) -> dict:

@@ -7,12 +7,10 @@ import anthropic
 import openai
 import pytest
 
-from hrouter.server.app import create_app
 from hrouter.server.config import ProxyConfigError, RequestOverrides, config_from_data
 from hrouter.server.overrides import apply
-from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 
 def problems(backend: dict) -> list[str]:
@@ -55,7 +53,7 @@ def test_overrides_speak_each_apis_names(api, body, expected):
 def test_a_backend_gets_its_overrides_through_every_api(standins, behaviours):
     data = proxy_data({n: u for n, (u, _) in standins.items()})
     data["backends"]["balanced"]["overrides"] = {"drop_temperature": True, "max_tokens": 100, "reasoning_effort": "high"}
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         with openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0) as oai:
             oai.chat.completions.create(model="hrouter", temperature=0.9, max_tokens=4000,
                                         messages=[{"role": "user", "content": "what should I cook tonight"}])

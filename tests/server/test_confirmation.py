@@ -17,7 +17,7 @@ from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 RISKY = "please delete the staging logs"
 MESSAGES = [{"role": "user", "content": RISKY}]
@@ -195,7 +195,7 @@ def test_cli_behind_the_proxy_key(standins, behaviours, secret, monkeypatch, cap
     monkeypatch.setenv("HROUTER_TEST_PROXY_KEY", "k-123")
     data = proxy_data({n: u for n, (u, _) in standins.items()}, api_key_env="HROUTER_TEST_PROXY_KEY")
     data["confirmation"] = {"secret_env": SECRET_ENV}
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         assert hrouter(["confirm", "list", "--url", server.url, "--api-key-env", "NO_SUCH_ENV"]) == 2
         assert "401" in capsys.readouterr().err
         assert hrouter(["confirm", "list", "--url", server.url, "--api-key-env", "HROUTER_TEST_PROXY_KEY"]) == 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hrouter.server.confirmation import Record, Rejected, Signer, Store, families_of, request_sha256
+from hrouter.server.approvals import Record, Rejected, Signer, Store
+from hrouter.server.confirmation import families_of, request_sha256
 
 
 def record(cid: str, body: str = "b") -> Record:

@@ -14,11 +14,9 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from hrouter.server.app import create_app
-from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 from .test_confirmation import MESSAGES, RISKY, SECRET_ENV, forwarded, refuse, resend
 from .webdriver import Browser, find_chromium, png_stats
 
@@ -33,7 +31,7 @@ def keyed(standins, behaviours, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, "console secret")
     data = proxy_data({n: u for n, (u, _) in standins.items()}, api_key_env=KEY_ENV)
     data["confirmation"] = {"secret_env": SECRET_ENV}
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 
@@ -121,7 +119,7 @@ def test_a_form_on_another_site_cannot_approve(standins, behaviours, browser, mo
     monkeypatch.setenv(SECRET_ENV, "console secret")
     data = proxy_data({n: u for n, (u, _) in standins.items()})  # no key: the loopback default
     data["confirmation"] = {"secret_env": SECRET_ENV}
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as proxy:
+    with serving(data) as proxy:
         c = refuse(proxy)
 
         async def evil(request):
@@ -147,7 +145,7 @@ def test_a_keyless_loopback_console_refuses_other_host_names(standins, behaviour
     monkeypatch.setenv(SECRET_ENV, "console secret")
     data = proxy_data({n: u for n, (u, _) in standins.items()})
     data["confirmation"] = {"secret_env": SECRET_ENV}
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as proxy, \
+    with serving(data) as proxy, \
             httpx.Client(base_url=proxy.url, timeout=10) as http:
         c = refuse(proxy)
         evil = {"host": "evil.example", "origin": "http://evil.example"}

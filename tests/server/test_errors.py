@@ -6,6 +6,7 @@ import time
 from importlib import resources
 
 import httpx
+from .conftest import serving
 
 
 def chat(client, text, **extra):
@@ -204,9 +205,6 @@ def test_no_available_engine_is_503_naming_each_engine_not_a_confirmation(standi
     # What `setup wizard` writes before any model is downloaded: every engine requires its model file.
     import yaml
 
-    from hrouter.server.app import create_app
-    from hrouter.server.config import config_from_data
-    from hrouter.server.threaded import ThreadedServer
 
     from .conftest import proxy_data
 
@@ -217,7 +215,7 @@ def test_no_available_engine_is_503_naming_each_engine_not_a_confirmation(standi
     (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(catalog))
     data = proxy_data({n: u for n, (u, _) in standins.items()})
     data["router_config"] = str(tmp_path / "catalog.yaml")
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server, \
+    with serving(data) as server, \
             httpx.Client(base_url=server.url, timeout=10) as c:
         r = c.post("/v1/chat/completions", json={"model": "hrouter", "messages": [{"role": "user", "content": "hello, how are you?"}]})
         assert r.status_code == 503

@@ -8,11 +8,8 @@ import openai
 import pytest
 
 from hrouter.engine.router import default_rules_path
-from hrouter.server.app import create_app
-from hrouter.server.config import config_from_data
-from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 WEB_SEARCH = {"type": "function", "function": {"name": "web_search", "description": "search the web",
                                                 "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}}
@@ -27,7 +24,7 @@ def default_proxy(standins):
         "fast_local": "fast", "balanced_local": "balanced", "code_agent": "code", "reasoning_local": "reasoning",
         "web_research": "balanced", "multimodal_vision": "balanced", "image_generation": "balanced",
     }
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 

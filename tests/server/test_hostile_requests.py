@@ -16,7 +16,7 @@ from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 CHAT = "/v1/chat/completions"
 
@@ -75,7 +75,7 @@ def test_a_rebinding_host_is_refused(client, behaviours):
 def configured_proxy(standins):
     data = proxy_data({n: u for n, (u, _) in standins.items()}, allowed_origins=["https://app.example"],
                       allowed_hosts=["router.internal"], max_n=2, max_tokens=1000)
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 

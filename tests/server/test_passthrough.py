@@ -8,18 +8,15 @@ import httpx
 import openai
 import pytest
 
-from hrouter.server.app import create_app
-from hrouter.server.config import config_from_data
-from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 
 @pytest.fixture(scope="module")
 def extras_proxy(standins):
     data = proxy_data({n: u for n, (u, _) in standins.items()})
     data["backends"]["balanced"]["apis"] = ["chat", "completions", "embeddings"]
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 

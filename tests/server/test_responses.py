@@ -12,7 +12,7 @@ from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data, standin_server, with_native
+from .conftest import proxy_data, standin_server, with_native, serving
 from .standins import responses_standin
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "weather for a city",
@@ -29,7 +29,7 @@ def native():
 @pytest.fixture(scope="module")
 def responses_proxy(standins, native):
     data = with_native(standins, native[0], ["responses", "chat"])
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 

@@ -8,12 +8,10 @@ import anthropic
 import httpx
 import pytest
 
-from hrouter.server.app import create_app
 from hrouter.server.config import ProxyConfigError, config_from_data
 from hrouter.server.sessions import SessionPins
-from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
 
@@ -22,7 +20,7 @@ IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}
 def session_proxy(standins):
     data = proxy_data({n: u for n, (u, _) in standins.items()})
     data["sessions"] = {"header": "X-Conversation"}
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 

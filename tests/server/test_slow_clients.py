@@ -13,11 +13,8 @@ import time
 import httpx
 import pytest
 
-from hrouter.server.app import create_app
-from hrouter.server.config import config_from_data
-from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 LIMIT = 1.0  # seconds, for both header and body reads in this test's proxy
 SLACK = 1.5  # scheduling noise allowed past the limit on a shared CI machine
@@ -27,7 +24,7 @@ SLACK = 1.5  # scheduling noise allowed past the limit on a shared CI machine
 def slow_proxy(standins):
     data = proxy_data({n: u for n, (u, _) in standins.items()}, header_timeout_seconds=LIMIT,
                       body_timeout_seconds=LIMIT)
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 

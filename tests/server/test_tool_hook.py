@@ -12,7 +12,7 @@ from hrouter.server.app import create_app
 from hrouter.server.config import config_from_data
 from hrouter.server.threaded import ThreadedServer
 
-from .conftest import proxy_data
+from .conftest import proxy_data, serving
 
 HOOK = "/v1/hooks/claude-code"
 
@@ -83,7 +83,7 @@ def packaged(standins):
     """A proxy on the packaged rules: the hook is for real tool calls."""
     data = proxy_data({n: u for n, (u, _) in standins.items()})
     del data["rules"]
-    with ThreadedServer(create_app(config_from_data(data, "tests"))) as server:
+    with serving(data) as server:
         yield server
 
 
