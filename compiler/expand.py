@@ -16,6 +16,12 @@ left to `check.py` to report.
   out when it is a common English word (`common_words.txt`, with its inflected forms) or a
   word of any word list in the rule set (written or inflected, and the words of next_not
   lists), since either would match text that never meant the word.
+
+Every list, with options or none, also matches each of its words without the accents of its
+Latin letters ("zapłać" -> "zaplac", "xóa" -> "xoa": `engine.normalize.unaccented`): people
+type other languages without them, and the letters view reads a text with some of them that way.
+Not when the bare form is shorter than four characters or a word of some list of the rule set
+(Finnish "estä", block, would be "esta", Spanish for this).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from hrouter.compiler.inflect import phrase_forms, plural_forms
 from hrouter.compiler.lower_patterns import normal
 from hrouter.compiler.symbols import Symbols
 from hrouter.compiler.typos import typos
+from hrouter.engine.normalize import unaccented
 
 OPTIONS = ("inflect", "plural", "typos")
 
@@ -53,6 +60,11 @@ def _typos(words: ast.Words, known: frozenset[str]) -> list[ast.Word]:
     return [ast.Word(v, False, w.pos) for w in words.items if not w.prefix for v in typos(normal(w.text), known)]
 
 
+def _unaccented(words: ast.Words, known: set[str]) -> list[ast.Word]:
+    return [ast.Word(bare, False, w.pos) for w in words.items if not w.prefix
+            if (bare := unaccented(text := normal(w.text))) != text and len(bare) >= 4 and bare not in known]
+
+
 def _merge(words: ast.Words, extra: list[ast.Word]) -> ast.Words:
     seen = {(normal(w.text), w.prefix) for w in words.items}
     items = list(words.items)
@@ -67,9 +79,10 @@ def expand(sym: Symbols) -> None:
     """Replace, in `sym.features`, every word list with options by the list it matches."""
     lists = [w for f in sym.features.values() if f.is_lexical for w in word_lists(f.body)]
     flagged = [w for w in lists if w.options]
-    if not flagged:
-        return
     vocabulary: set[str] = {normal(w.text) for words in lists for w in words.items}
+    accented = {id(w): forms for w in lists if (forms := _unaccented(w, vocabulary))}
+    if not flagged and not accented:
+        return
     for f in sym.features.values():
         if isinstance(f.body, ast.NextNot):
             vocabulary.update(normal(w.text) for w in f.body.excluded)
@@ -86,7 +99,9 @@ def expand(sym: Symbols) -> None:
     for words in flagged:
         if any(o.name == "typos" for o in words.options):
             extra.setdefault(id(words), []).extend(_typos(words, known))
-    replaced = {id(w): _merge(w, extra.get(id(w), [])) for w in flagged}
+    for key, forms in accented.items():
+        extra.setdefault(key, []).extend(forms)
+    replaced = {id(w): _merge(w, extra.get(id(w), [])) for w in lists if id(w) in extra or w.options}
 
     def new(x):
         return replaced.get(id(x), x)

@@ -142,3 +142,36 @@ def _without_surrogates(text: str) -> str:
     except UnicodeEncodeError:
         # Pairs written as two surrogates become their character; lone ones become U+FFFD.
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+# Latin letters whose plain form is not their decomposition (ł has none) or is two letters.
+_UNACCENT = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "ss",
+                           "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "ħ": "h", "ŧ": "t"})
+
+
+def _latin(cp: int) -> bool:
+    return cp < 0x250 or 0x1E00 <= cp <= 0x1EFF
+
+
+# Vietnamese spells its tones with marks: without them "chớ" (don't) is "cho" (for) and "đừng"
+# (don't) is "dùng" (use), so a word with a letter only Vietnamese uses keeps its marks.
+_TONAL = frozenset(map(chr, [*range(0x1EA0, 0x1EFA), 0x1A0, 0x1A1, 0x1AF, 0x1B0]))
+
+
+def unaccented(text: str) -> str:
+    """``text`` with the marks of its Latin letters dropped ("Zapłać fakturę" -> "Zaplac fakture",
+    "xóa tất cả" -> "xoa tat ca"). People type other languages without their accents, or with
+    some of them: the compiler adds this form of every word of a word list, and the letters view
+    reads the text in it, so either spelling meets either form. Marks on letters of other
+    scripts (Devanagari, Arabic, Hebrew) stay: there they spell the word."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFC", text)  # tones typed as combining marks are tones too
+    if not _TONAL.isdisjoint(text):
+        return " ".join(word if not _TONAL.isdisjoint(word) else unaccented(word) for word in text.split(" "))
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", text.translate(_UNACCENT)):
+        if unicodedata.category(ch) == "Mn" and out and _latin(ord(out[-1][-1])):
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))

@@ -38,7 +38,7 @@ import unicodedata
 
 import re2
 
-from hrouter.engine.normalize import _DROP, _INVISIBLE_RANGES, _LOOKALIKE_SET, _without_surrogates
+from hrouter.engine.normalize import _DROP, _INVISIBLE_RANGES, _LOOKALIKE_SET, _without_surrogates, unaccented
 
 _LEET = str.maketrans("0134578@$!|", "oieastbasil")
 _NAME_DIGITS = frozenset("269")  # never leet: b2b, h264, x86, 2fa are names
@@ -164,8 +164,26 @@ def _unmark(text: str) -> str:
     return text
 
 
+# 7. accents: a word holding a Latin letter with a mark, read without them (the word lists match
+# both forms, so "Zaplać fakturę" typed half without its accents is read as "zaplac fakture")
+_ACCENTED_WORD = f"[^\\s]*[{_MARKED}\\x{{142}}\\x{{111}}\\x{{F8}}\\x{{DF}}][^\\s]*"
+
+
 def letters_view(text: str) -> str | None:
     """``text`` with disguised words spelled in plain letters, or None if none is disguised."""
+    if text.isascii():
+        return _disguised(text)
+    text = _without_surrogates(text)
+    bare = unicodedata.normalize("NFC", text)  # accents typed as combining marks are accents too
+    if _found(_ACCENTED_WORD, bare):
+        bare = _re(_ACCENTED_WORD).sub(lambda m: unaccented(m.group()), bare)
+    else:
+        bare = text
+    view = _disguised(bare)
+    return view if view is not None else (bare if bare != text else None)
+
+
+def _disguised(text: str) -> str | None:
     if text.isascii():
         if not _found(_ASCII_HINT, text):
             view = _unmark(text)

@@ -189,6 +189,11 @@ def _message_id(chat: dict[str, Any]) -> str:
     return f"msg_{chat.get('id') or uuid.uuid4().hex}"
 
 
+def _stop_reason(finish_reason: object) -> str:
+    """A backend's finish_reason as a stop_reason; anything odd (a list, a number) is end_turn."""
+    return _STOP_REASONS.get(finish_reason, "end_turn") if isinstance(finish_reason, str) else "end_turn"
+
+
 def message_from_chat(chat: dict[str, Any]) -> dict[str, Any]:
     choice = chat["choices"][0] if isinstance(chat["choices"][0], dict) else {}
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
@@ -204,7 +209,7 @@ def message_from_chat(chat: dict[str, Any]) -> dict[str, Any]:
                         "name": function.get("name", ""), "input": _arguments(function.get("arguments"))})
     usage = chat.get("usage") if isinstance(chat.get("usage"), dict) else {}
     return {"id": _message_id(chat), "type": "message", "role": "assistant", "model": chat.get("model", ""),
-            "content": content, "stop_reason": _STOP_REASONS.get(choice.get("finish_reason"), "end_turn"),
+            "content": content, "stop_reason": _stop_reason(choice.get("finish_reason")),
             "stop_sequence": None,
             "usage": {"input_tokens": usage.get("prompt_tokens", 0), "output_tokens": usage.get("completion_tokens", 0)}}
 
@@ -270,7 +275,7 @@ class MessagesStream(sse.ChatStreamTranslator):
         return out
 
     def _on_finish(self, reason: str) -> None:
-        self._stop_reason = _STOP_REASONS.get(reason, "end_turn")
+        self._stop_reason = _stop_reason(reason)
 
     def close(self) -> bytes:
         if self._ended:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from hrouter.engine import views
 from hrouter.engine.normalize import normalize
+from hrouter.engine.normalize import unaccented
 from hrouter.engine.views import letters_view
 
 PHRASES = ["delete all files", "drop the users table", "send the invoice", "pay the bill", "deploy to production"]
@@ -166,16 +167,33 @@ OTHER_SCRIPTS = [
 ]
 
 
-@pytest.mark.parametrize("text", OTHER_SCRIPTS)
+LATIN = {0, 1, 8}  # the texts with accented Latin letters: their view is read without the accents
+
+
+@pytest.mark.parametrize("text", [t for i, t in enumerate(OTHER_SCRIPTS) if i not in LATIN])
 def test_other_scripts_are_left_alone(text):
     assert letters_view(text) is None
+
+
+@pytest.mark.parametrize("text", [OTHER_SCRIPTS[i] for i in sorted(LATIN)])
+def test_accented_latin_is_read_without_its_accents(text):
+    view = letters_view(text)
+    assert view is not None
+    assert normalize(view).split() == unaccented(normalize(text)).split()
+
+
+def test_unaccented_keeps_vietnamese_tones_and_other_scripts():
+    assert unaccented("Zapłać fakturę, Straße, Ærø") == "Zaplac fakture, Strasse, AEro"
+    # a word with a letter only Vietnamese has keeps every mark: "chớ" (don't) is not "cho" (for)
+    assert unaccented("chớ xóa đừng") == "chớ xoa đừng"
+    assert unaccented("कृपया हटाएँ удалите все") == "कृपया हटाएँ удалите все"
 
 
 @pytest.mark.parametrize("text", OTHER_SCRIPTS[:8])
 def test_other_scripts_keep_their_words_beside_a_recovered_one(text):
     view = letters_view(text + " d3lete")
     assert view is not None
-    assert normalize(view).split() == normalize(text).split() + ["delete"]
+    assert normalize(view).split() == unaccented(normalize(text)).split() + ["delete"]
 
 
 def test_marks_are_stripped_from_latin_words_only():
@@ -186,8 +204,9 @@ def test_marks_are_stripped_from_latin_words_only():
 
 
 def test_names_and_neighbours_are_not_joined():
-    for text in ("src/a/b/c.py", "obj.a.b.c", "a-b-c-long", "x_y_zed", "is a b", "naïve a b cd"):
+    for text in ("src/a/b/c.py", "obj.a.b.c", "a-b-c-long", "x_y_zed", "is a b"):
         assert letters_view(text) is None, text
+    assert letters_view("naïve a b cd") == "naive a b cd"  # accents go, single letters stay apart
     assert read("please D-E-L-E-T-E it, then p a y") == "please delete it, then pay"
 
 
