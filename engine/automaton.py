@@ -56,6 +56,8 @@ _WS = r"\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{
 #: Texts longer than this (in bytes) with more than DIVERSE_WORDS distinct words in their first
 #: DIVERSITY_WINDOW characters are scanned through a FilteredRE2 (see Automaton.long_match).
 LONG_TEXT = 2048
+#: Scanned texts remembered (see Automaton._match); the memo is emptied when full.
+MEMO_SIZE = 4096
 DIVERSE_WORDS = 128
 DIVERSITY_WINDOW = 16384
 
@@ -105,6 +107,8 @@ class Automaton:
         rest = [i for i in range(n) if i not in self._tokens.indexes]
         self._rest_index = tuple(rest) + tuple(range(n, n + len(internal)))
         self._set = self._build_set(artifact, [artifact.patterns[i] for i in rest], internal)
+        self._memo: dict[str, tuple[int, ...]] = {}
+        self._memo_get = self._memo.get
         self._whole = None  # one set over every pattern, built on the first long text
         self._filter = None  # built on the first long, varied text (see long_match)
         masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history", "system")}
@@ -228,6 +232,20 @@ class Automaton:
             raise ScanError(f"the rules' patterns cannot be compiled for long prompts: {exc}") from None
 
     def _match(self, text: str) -> list[int]:
+        """The one memo of the scan: a text up to LONG_TEXT characters (a message, each of its
+        clauses and sentences) is scanned once while remembered, whichever part asks."""
+        known = self._memo_get(text)
+        if known is not None:
+            return list(known)
+        found = self._scan_text(text)
+        if len(text) > LONG_TEXT:  # a long text is rarely repeated and would hold memory
+            return found
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[text] = tuple(found)
+        return found
+
+    def _scan_text(self, text: str) -> list[int]:
         data = text.encode("utf-8")
         if len(data) > LONG_TEXT:
             return self.long_match(data, text)

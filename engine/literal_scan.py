@@ -13,9 +13,8 @@ internal "the text has a word" pattern) would report, in some order. How, for a 
    compiled the first time it is needed, decides.
 
 A set of plain strings is quicker to compile and its lazily built DFA stays small on text never
-seen before. Results are remembered (``MEMO_SIZE`` texts), so a repeated text costs one
-dictionary lookup. Texts longer than 2 KB never come here: the automaton scans them with one set
-over every pattern.
+seen before. Texts longer than 2 KB never come here: the automaton scans them with one set over
+every pattern. The automaton remembers whole scans; nothing is remembered here.
 
 RE2 reports a set that ran out of memory as no match. The internal "the text has a word"
 pattern is in the literal set, so a failed pass reads as an empty prompt, which the safety
@@ -32,8 +31,6 @@ import re2
 
 from hrouter.engine.artifact import Pattern
 
-#: Texts remembered; the memo is emptied when full.
-MEMO_SIZE = 4096
 
 
 class ScanError(ValueError):
@@ -100,7 +97,7 @@ def compile_set(regexes: Sequence[str], what: str, max_mem: int, where: Callable
 
 
 class LiteralScan:
-    __slots__ = ("Match", "warm", "memo", "literal_count", "candidates")
+    __slots__ = ("Match", "warm", "literal_count", "candidates")
 
     def __init__(self, patterns: Sequence[Pattern], internal: Sequence[str], max_mem: int):
         """``internal``: the automaton's own patterns, whose indexes follow the patterns'."""
@@ -156,21 +153,12 @@ class LiteralScan:
                         candidates.add(index)
             return hits, candidates
 
-        memo: dict[bytes, tuple[int, ...]] = {}
-        remembered = memo.get
-        self.memo = memo
         self.candidates = 0  # patterns verified so far, for tests and benchmarks
 
         def match(data: bytes) -> list[int]:
-            known = remembered(data)
-            if known is not None:
-                return list(known)
             hits, candidates = scan_with_set(data)
             hits.extend(index for index in candidates if verifiers[index](data))
             self.candidates += len(candidates)
-            if len(memo) >= MEMO_SIZE:
-                memo.clear()
-            memo[data] = tuple(hits)
             return hits
 
         def warm() -> None:

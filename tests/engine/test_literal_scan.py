@@ -106,7 +106,7 @@ def test_long_texts_use_one_set_with_the_same_answer(default):
     text = "please drop the old users table and then email the finance team the report. " * 40
     assert len(text) > 2048
     assert scan(automaton, text) == one_set(text)
-    assert not automaton._set.memo.get(normalize(text).encode())
+    assert normalize(text) not in automaton._memo  # a long text is not remembered
 
 
 def test_a_failed_literal_pass_fails_closed(monkeypatch):
