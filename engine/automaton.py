@@ -7,10 +7,12 @@ a longer one (or one with a control character) takes one set over every pattern,
 FilteredRE2 when varied. Then a precomputed atom mask is OR-ed in per matched pattern. The masks are
 per scope, so the same automaton serves the latest message, the assistant's reply and the
 history. Numeric atoms on length come from ``len()`` through a precomputed breakpoint table
-(one bisect whatever their number). Word counts come from the same RE2 pass: the set also holds
-internal anchored patterns "at least t words" whose bits live above the atoms and derived
-features in the key, and are turned into word-count atoms (and ``empty_prompt``) only when the
-decision for a key is first computed.
+(one bisect whatever their number). Word counts are ``str.split()`` counts, bucketed by the
+thresholds the rules test (one bisect), and live in the key above the atoms and derived features;
+they are turned into word-count atoms only when the decision for a key is first computed. (RE2
+once counted them too, with "at least t words" patterns in the literal set: their counted
+repetitions multiplied the set's DFA states, and a first-seen prompt paid ~180 us for them.)
+The one internal pattern left, "the text has a word", is the canary of a failed set pass.
 """
 
 from __future__ import annotations
@@ -54,10 +56,10 @@ _WS = r"\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{
 #: Texts longer than this (in bytes) with more than DIVERSE_WORDS distinct words in their first
 #: DIVERSITY_WINDOW characters are scanned through a FilteredRE2 (see Automaton.long_match).
 LONG_TEXT = 2048
+#: Scanned texts remembered (see Automaton._match); the memo is emptied when full.
+MEMO_SIZE = 4096
 DIVERSE_WORDS = 128
 DIVERSITY_WINDOW = 16384
-#: Word thresholds up to this are counted by RE2; a rule set with a larger one counts in Python.
-MAX_RE2_WORDS = 200
 
 
 def at_least_words(t: int) -> str:
@@ -81,24 +83,21 @@ class Automaton:
         self.empty_bit = self.builtin["empty_prompt"]
         length_atoms, word_atoms = self._numeric_atoms(artifact)
         self._build_length_table(length_atoms)
-        # Internal "at least t words" facts, above every atom and derived feature bit.
+        # The internal "the text has a word" fact, above every atom and derived feature bit;
+        # word counts themselves are taken in Python (see message_key).
         self._shift = len(artifact.atoms) + len(artifact.derived)
         self._atom_mask = (1 << self._shift) - 1
-        # The clause field (engine.decision) sits above the word-count facts, however many.
-        self.clause_shift = self._shift + 128
-        points = {1}  # "at least one word" is the opposite of empty_prompt
+        self._thresholds = [1]
+        # Every word-count predicate is constant between these points, so a count's bucket
+        # (one bisect) is all the key needs, and prompts of one bucket share a decision.
+        points = {0}
         for _, _, value, _ in word_atoms:
-            points.update(p for p in (value, value + 1) if p >= 1)
-        self._thresholds = sorted(points)
-        self._python_words = self._thresholds[-1] > MAX_RE2_WORDS
-        if self._python_words:
-            self._thresholds = [1]  # RE2 only decides empty; counts are taken in Python
-            self._word_atoms = tuple(word_atoms)
-            self._word_cap = max(value for _, _, value, _ in word_atoms) + 1
-        self._word_bits = tuple(
-            self._count_bits(word_atoms, (self._thresholds[b - 1] if b else 0)) | (0 if b else self.empty_bit)
-            for b in range(len(self._thresholds) + 1)
-        )
+            points.update(p for p in (value, value + 1) if p >= 0)
+        self._word_points = sorted(points)
+        self._word_cap = self._word_points[-1]
+        self._word_bucket_bits = tuple(self._count_bits(word_atoms, p) for p in self._word_points)
+        # The clause field (engine.decision) sits above the word-bucket field.
+        self.clause_shift = self._shift + 1 + max(127, len(self._word_points).bit_length())
         internal = [at_least_words(t) for t in self._thresholds]
         self._regexes = tuple(p.regex for p in artifact.patterns) + tuple(internal)
         n = len(artifact.patterns)
@@ -108,6 +107,8 @@ class Automaton:
         rest = [i for i in range(n) if i not in self._tokens.indexes]
         self._rest_index = tuple(rest) + tuple(range(n, n + len(internal)))
         self._set = self._build_set(artifact, [artifact.patterns[i] for i in rest], internal)
+        self._memo: dict[str, tuple[int, ...]] = {}
+        self._memo_get = self._memo.get
         self._whole = None  # one set over every pattern, built on the first long text
         self._filter = None  # built on the first long, varied text (see long_match)
         masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history", "system")}
@@ -231,6 +232,20 @@ class Automaton:
             raise ScanError(f"the rules' patterns cannot be compiled for long prompts: {exc}") from None
 
     def _match(self, text: str) -> list[int]:
+        """The one memo of the scan: a text up to LONG_TEXT characters (a message, each of its
+        clauses and sentences) is scanned once while remembered, whichever part asks."""
+        known = self._memo_get(text)
+        if known is not None:
+            return list(known)
+        found = self._scan_text(text)
+        if len(text) > LONG_TEXT:  # a long text is rarely repeated and would hold memory
+            return found
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[text] = tuple(found)
+        return found
+
+    def _scan_text(self, text: str) -> list[int]:
         data = text.encode("utf-8")
         if len(data) > LONG_TEXT:
             return self.long_match(data, text)
@@ -257,19 +272,12 @@ class Automaton:
         ``route_fast`` memoises on this tuple and builds bits (``key_bits``) only on a miss."""
         matched = self._match(text)
         matched.append(bisect_right(self._breaks, len(text)) - 1)
-        if self._python_words:
-            cap = self._word_cap
-            matched.append(min(len(text.split(None, cap)), cap))
+        matched.append(bisect_right(self._word_points, len(text.split(None, self._word_cap))) - 1)
         return tuple(matched)
 
     def key_bits(self, key: tuple[int, ...]) -> int:
-        if self._python_words:
-            *matched, bucket, words = key
-            extra = words << (self._shift + 1)
-        else:
-            *matched, bucket = key
-            extra = 0
-        bits = self._bucket_bits[bucket] | extra
+        *matched, bucket, words = key
+        bits = self._bucket_bits[bucket] | words << (self._shift + 1)  # words: a word bucket
         for index in matched:
             bits |= self.message_masks[index]
         return bits
@@ -282,9 +290,5 @@ class Automaton:
     def atom_bits(self, key: int) -> int:
         """The atoms a memo key stands for (run once per distinct key, off the hot path)."""
         facts = key >> self._shift
-        atoms = key & self._atom_mask
-        if self._python_words:
-            words = facts >> 1
-            empty = self.empty_bit if not facts & 1 else 0
-            return atoms | empty | self._count_bits(self._word_atoms, words)
-        return atoms | self._word_bits[facts.bit_count()]
+        empty = self.empty_bit if not facts & 1 else 0
+        return key & self._atom_mask | empty | self._word_bucket_bits[facts >> 1]

@@ -48,6 +48,12 @@ _COORDINATORS = (
     "kisha", "baadaye", "फिर", "उसके बाद", "phir", "uske baad", "ثم", "بعد ذلك", "ואז", "אחר כך",
     "سپس", "بعد", "και μετά", "μετά", "apoi", "după aceea", "majd", "utána",
 )
+# The coordinators by their first word: a coordinator starts after a space, and its first word
+# ends at the next space or comma, so one lookup per space finds every candidate.
+_COORDINATORS_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _word in _COORDINATORS:
+    _COORDINATORS_BY_FIRST[_word.split(" ")[0]] = _COORDINATORS_BY_FIRST.get(_word.split(" ")[0], ()) + (_word,)
+del _word
 # Relative pronouns and subordinators that continue the thing before a comma, in the languages
 # of rules/languages.rules. English "that" and "where" are left out: ", that's all" and
 # ", where possible" open no description.
@@ -150,6 +156,7 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
     colon = _colon(sentence)
     cuts: set[int] = set()
     n = len(lowered)
+    by_first = _COORDINATORS_BY_FIRST
     for i, ch in enumerate(lowered):
         if not free[i]:
             continue
@@ -162,16 +169,27 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
             if lowered.startswith("and ", i + 2):
                 cuts.add(i + 6)
         elif ch == " ":
-            for word in _COORDINATORS:
-                end = i + 1 + len(word)
-                if lowered.startswith(word, i + 1) and end < n and lowered[end] in " ,":
-                    cuts.add(end + 1)
+            candidates = by_first.get(_first_word(lowered, i + 1))
+            if candidates is not None:
+                for word in candidates:
+                    end = i + 1 + len(word)
+                    if end < n and lowered[end] in " ," and lowered.startswith(word, i + 1):
+                        cuts.add(end + 1)
     out = []
     for cut in sorted(cuts):
         piece = sentence[cut : cut + _MAX_PIECE].strip(" ,")
         if piece:
             out.append(f"{sentence[: colon + 1]} {piece}" if 0 <= colon < cut else piece)
     return out
+
+
+def _first_word(text: str, start: int) -> str:
+    """The text from ``start`` to the next space or comma (or the end)."""
+    end = text.find(" ", start)
+    if end < 0:
+        end = len(text)
+    comma = text.find(",", start, end)  # bounded by the space: linear over a long sentence
+    return text[start : end if comma < 0 else comma]
 
 
 def _next_word(text: str, start: int) -> str:

@@ -3,20 +3,18 @@
 The token scan (``token_scan.py``) reads the word-based patterns; this reads the rest of a short
 text's patterns, ``regex(...)`` features and the few word patterns without a token form.
 ``LiteralScan.Match(data)`` reports exactly the indexes one RE2 set over its patterns (and the
-internal word-count patterns) would report, in some order. How, for a prompt:
+internal "the text has a word" pattern) would report, in some order. How, for a prompt:
 
 1. One RE2 set holds the literals of its patterns (``Pattern.literals``: plain strings the
    compiler proved a pattern cannot match without), the patterns that have none, and the
-   internal patterns. One pass over the text says which of them occur. Until a router has
-   scanned ``PROMOTE_AFTER`` new texts, or is warmed up (``warm``), the literals are looked up
-   in Python instead, so a process that routes one prompt does not compile the set at all.
+   internal pattern. One pass over the text says which of them occur. The set is compiled
+   when the scan is built (~11 ms for the default rules), so no request pays for it.
 2. A pattern whose every clause had a literal in the text is a candidate; its own RE2,
    compiled the first time it is needed, decides.
 
 A set of plain strings is quicker to compile and its lazily built DFA stays small on text never
-seen before. Results are remembered (``MEMO_SIZE`` texts), so a repeated text costs one
-dictionary lookup. Texts longer than 2 KB never come here: the automaton scans them with one set
-over every pattern.
+seen before. Texts longer than 2 KB never come here: the automaton scans them with one set over
+every pattern. The automaton remembers whole scans; nothing is remembered here.
 
 RE2 reports a set that ran out of memory as no match. The internal "the text has a word"
 pattern is in the literal set, so a failed pass reads as an empty prompt, which the safety
@@ -33,10 +31,6 @@ import re2
 
 from hrouter.engine.artifact import Pattern
 
-#: Texts remembered; the memo is emptied when full.
-MEMO_SIZE = 4096
-#: New texts scanned before the literal set is compiled (see LiteralScan).
-PROMOTE_AFTER = 32
 
 
 class ScanError(ValueError):
@@ -103,10 +97,10 @@ def compile_set(regexes: Sequence[str], what: str, max_mem: int, where: Callable
 
 
 class LiteralScan:
-    __slots__ = ("Match", "warm", "promoted", "memo", "literal_count", "candidates")
+    __slots__ = ("Match", "warm", "literal_count", "candidates")
 
     def __init__(self, patterns: Sequence[Pattern], internal: Sequence[str], max_mem: int):
-        """``internal``: the word-count patterns, whose indexes follow the patterns'."""
+        """``internal``: the automaton's own patterns, whose indexes follow the patterns'."""
         n = len(patterns)
         # What reports itself rather than through literals: patterns without literals and the
         # internal patterns, with the index each reports.
@@ -115,105 +109,63 @@ class LiteralScan:
         verifiers = tuple(_verifier(p.regex, str(p.loc)) for p in patterns)
         self.literal_count = len({literal for p in patterns for clause in p.literals for literal in clause})
 
-        # Until the router has scanned PROMOTE_AFTER new texts, each pattern's clauses are
-        # checked in Python: about 0.3 ms a text, but almost nothing to set up, so a process
-        # that routes one prompt builds no tables and compiles no set. Case-folded containment
-        # finds every literal RE2's `(?i)` would: RE2 only equates characters whose casefold()
-        # is the same (checked over all of Unicode by tests/engine/test_literal_scan.py), and
-        # casefold() works character by character.
-        casefold = str.casefold
-        folded = tuple(
-            (index, tuple(tuple(map(casefold, clause)) for clause in p.literals))
-            for index, p in enumerate(patterns)
-            if p.literals
-        )
-        checks = tuple((index, _verifier(regex, what)) for index, regex, what in itself)
-
-        def scan_in_python(data: bytes) -> tuple[list[int], Collection[int]]:
-            text = data.decode("utf-8", "replace").casefold()
-            hits = [index for index, verify in checks if verify(data)]
-            candidates = [index for index, clauses in folded if all(any(s in text for s in c) for c in clauses)]
-            return hits, candidates
-
         def where(regex: str) -> str:
             return next((f"{p.loc}: RE2 rejects pattern" for p in patterns if p.regex == regex), "RE2 rejects literal")
 
-        def with_set() -> Callable[[bytes], tuple[list[int], Collection[int]]]:
-            """The scan through one RE2 set of every literal, and the tables behind it."""
-            slot: dict[str, int] = {}
-            # Per literal: the one-clause patterns it makes candidates, and (pattern, clause
-            # bit, all bits) for patterns with several clauses, which need every clause.
-            single: dict[int, list[int]] = defaultdict(list)
-            several: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-            for index, pattern in enumerate(patterns):
-                clauses = pattern.literals
-                if len(clauses) == 1:
-                    for literal in clauses[0]:
-                        single[slot.setdefault(literal, len(slot))].append(index)
+        # One RE2 set of every literal, and the tables behind it, built now: compiling it is
+        # ~11 ms for the default rules, and no request should pay for it.
+        slot: dict[str, int] = {}
+        # Per literal: the one-clause patterns it makes candidates, and (pattern, clause
+        # bit, all bits) for patterns with several clauses, which need every clause.
+        single: dict[int, list[int]] = defaultdict(list)
+        several: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for index, pattern in enumerate(patterns):
+            clauses = pattern.literals
+            if len(clauses) == 1:
+                for literal in clauses[0]:
+                    single[slot.setdefault(literal, len(slot))].append(index)
+                continue
+            full = (1 << len(clauses)) - 1
+            for bit, clause in enumerate(clauses):
+                entry = (index, 1 << bit, full)
+                for literal in clause:
+                    several[slot.setdefault(literal, len(slot))].append(entry)
+        direct_of = (-1,) * len(slot) + tuple(index for index, _, _ in itself)
+        single_of = tuple(tuple(single.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
+        several_of = tuple(tuple(several.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
+        members = [literal_regex(literal) for literal in slot] + [regex for _, regex, _ in itself]
+        find = compile_set(members, "literal", max_mem, where).Match
+
+        def scan_with_set(data: bytes) -> tuple[list[int], Collection[int]]:
+            hits: list[int] = []
+            candidates: set[int] = set()
+            held: dict[int, int] = {}
+            for j in find(data) or ():
+                target = direct_of[j]
+                if target >= 0:
+                    hits.append(target)
                     continue
-                full = (1 << len(clauses)) - 1
-                for bit, clause in enumerate(clauses):
-                    entry = (index, 1 << bit, full)
-                    for literal in clause:
-                        several[slot.setdefault(literal, len(slot))].append(entry)
-            direct_of = (-1,) * len(slot) + tuple(index for index, _, _ in itself)
-            single_of = tuple(tuple(single.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
-            several_of = tuple(tuple(several.get(j, ())) for j in range(len(slot))) + ((),) * len(itself)
-            members = [literal_regex(literal) for literal in slot] + [regex for _, regex, _ in itself]
-            find = compile_set(members, "literal", max_mem, where).Match
+                candidates.update(single_of[j])
+                for index, bit, full in several_of[j]:
+                    now = held.get(index, 0) | bit
+                    held[index] = now
+                    if now == full:
+                        candidates.add(index)
+            return hits, candidates
 
-            def scan_with_set(data: bytes) -> tuple[list[int], Collection[int]]:
-                hits: list[int] = []
-                candidates: set[int] = set()
-                held: dict[int, int] = {}
-                for j in find(data) or ():
-                    target = direct_of[j]
-                    if target >= 0:
-                        hits.append(target)
-                        continue
-                    candidates.update(single_of[j])
-                    for index, bit, full in several_of[j]:
-                        now = held.get(index, 0) | bit
-                        held[index] = now
-                        if now == full:
-                            candidates.add(index)
-                return hits, candidates
-
-            return scan_with_set
-
-        scan = scan_in_python
-        misses = 0
-        memo: dict[bytes, tuple[int, ...]] = {}
-        remembered = memo.get
-        self.memo = memo
         self.candidates = 0  # patterns verified so far, for tests and benchmarks
 
         def match(data: bytes) -> list[int]:
-            nonlocal scan, misses
-            known = remembered(data)
-            if known is not None:
-                return list(known)
-            if scan is scan_in_python:
-                misses += 1
-                if misses > PROMOTE_AFTER:
-                    scan = with_set()
-            hits, candidates = scan(data)
+            hits, candidates = scan_with_set(data)
             hits.extend(index for index in candidates if verifiers[index](data))
             self.candidates += len(candidates)
-            if len(memo) >= MEMO_SIZE:
-                memo.clear()
-            memo[data] = tuple(hits)
             return hits
 
         def warm() -> None:
-            """Compile everything now (a server does this at start and on reload, off the
-            request path): the literal set, every pattern's RE2 and the set for long texts."""
-            nonlocal scan
-            if scan is scan_in_python:
-                scan = with_set()
+            """Compile every pattern's own RE2 now (a server does this at start and on reload,
+            off the request path); otherwise each is compiled when first a candidate."""
             for verify in verifiers:
                 verify(None)
 
         self.Match = match
         self.warm = warm
-        self.promoted = lambda: scan is not scan_in_python  # is the literal set in use?

@@ -8,6 +8,7 @@ whose override switch is on is skipped), then route rules, first match wins, the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -73,67 +74,63 @@ def _negated_mask(expr: Any, bit_of: Mapping[str, int]) -> int | None:
     return None
 
 
-def _junction(head: str, args: list[Any], bit_of: Mapping[str, int], scores: frozenset[str]) -> Cond:
-    """``and``/``or``. Most operands are features or negated features, which fold into two
-    masks tested at once; a first-seen prompt evaluates every derived feature, so this is
-    what a new bit set costs."""
-    plain = negated = 0
-    rest: list[Cond] = []
-    for arg in args:
-        mask = _ref_mask(arg, bit_of)
-        if mask is not None:
-            plain |= mask
-            continue
-        mask = _negated_mask(arg, bit_of)
-        if mask is not None:
-            negated |= mask
-            continue
-        rest.append(compile_expr(arg, bit_of, scores))
-    others: Cond | None
-    if not rest:
-        others = None
-    elif len(rest) == 1:
-        others = rest[0]
-    else:
-        parts = tuple(rest)
-        if head == "and":
-            others = lambda bits, values: all(p(bits, values) for p in parts)  # noqa: E731
-        else:
-            others = lambda bits, values: any(p(bits, values) for p in parts)  # noqa: E731
-    if head == "and":
-        if others is None:
-            return lambda bits, values: bits & plain == plain and not bits & negated
-        return lambda bits, values: bits & plain == plain and not bits & negated and others(bits, values)
-    # or: a plain operand set, a negated operand clear, or another operand true
-    if others is None:
-        return lambda bits, values: bool(bits & plain) or bits & negated != negated
-    return lambda bits, values: bool(bits & plain) or bits & negated != negated or others(bits, values)
+def expr_source(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) -> str:
+    """``expr`` as a Python expression over ``b`` (the bits) and ``v`` (the scores so far).
 
-
-def compile_expr(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) -> Cond:
+    Only integers the program computed, operators from a fixed table and ``repr`` of score
+    names (checked against ``scores``) are written, never rule text, so the generated code
+    can do nothing but test bits and compare numbers. An ``and``/``or`` folds its feature and
+    negated-feature operands into two masks tested at once."""
     if not isinstance(expr, list) or not expr or not isinstance(expr[0], str):
         raise ProgramError(f"malformed expression {expr!r}")
     head, args = expr[0], expr[1:]
     if head == "true" and not args:
-        return lambda bits, values: True
+        return "True"
     if head == "ref" and len(args) == 1:
-        mask = _ref_mask(expr, bit_of)
-        return lambda bits, values: bits & mask != 0
+        return f"b & {_ref_mask(expr, bit_of)}"
     if head == "not" and len(args) == 1:
         mask = _ref_mask(args[0], bit_of)
-        if mask is not None:
-            return lambda bits, values: not bits & mask
-        inner = compile_expr(args[0], bit_of, scores)
-        return lambda bits, values: not inner(bits, values)
+        return f"not b & {mask}" if mask is not None else f"not ({expr_source(args[0], bit_of, scores)})"
     if head in ("and", "or") and args:
-        return _junction(head, args, bit_of, scores)
+        plain = negated = 0
+        rest: list[str] = []
+        for arg in args:
+            mask = _ref_mask(arg, bit_of)
+            if mask is not None:
+                plain |= mask
+                continue
+            mask = _negated_mask(arg, bit_of)
+            if mask is not None:
+                negated |= mask
+                continue
+            rest.append(f"({expr_source(arg, bit_of, scores)})")
+        if head == "and":
+            parts = ([f"b & {plain} == {plain}"] if plain else []) + ([f"not b & {negated}"] if negated else [])
+            return " and ".join(parts + rest)
+        parts = ([f"b & {plain}"] if plain else []) + ([f"b & {negated} != {negated}"] if negated else [])
+        return " or ".join(parts + rest)
     if head == "cmp" and len(args) == 3:
         name, op, number = args
-        compare = COMPARE.get(op)
-        if name not in scores or compare is None or isinstance(number, bool) or not isinstance(number, (int, float)):
+        if (name not in scores or op not in COMPARE or isinstance(number, bool)
+                or not isinstance(number, (int, float)) or not math.isfinite(number)):
             raise ProgramError(f"malformed comparison {expr!r}")
-        return lambda bits, values: compare(values[name], number)
+        return f"v[{name!r}] {op} {number!r}"
     raise ProgramError(f"malformed expression {expr!r}")
+
+
+def _generate(source: str, name: str) -> Callable:
+    namespace: dict[str, Any] = {"__builtins__": {"bool": bool}}
+    try:
+        code = compile(source, f"<hrouter {name}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as exc:  # nesting past Python's parser limits
+        raise ProgramError(f"an expression is too deeply nested to compile ({type(exc).__name__})") from None
+    exec(code, namespace)  # noqa: S102 - only what expr_source writes, see there
+    return namespace[name]
+
+
+def compile_expr(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) -> Cond:
+    """A condition as one generated function ``cond(bits, values)``."""
+    return _generate(f"def cond(b, v):\n    return bool({expr_source(expr, bit_of, scores)})\n", "cond")
 
 
 def saturate(total: int, k: int) -> int:
@@ -153,16 +150,18 @@ class Program:
         bit_of = {atom.name: 1 << i for i, atom in enumerate(artifact.atoms)}
         names: list[tuple[str, int]] = list(bit_of.items())
         score_names = frozenset(s.name for s in artifact.scores) | frozenset(SCORE_NAMES)
-        self.derived: list[tuple[int, Cond]] = []
+        lines = ["def expand(b):"]
         for offset, derived in enumerate(artifact.derived):
             if derived.name in bit_of:
                 raise ProgramError(f"{derived.loc}: {derived.name!r} is defined twice")
             # Only earlier names are known yet, and features cannot compare scores.
-            cond = compile_expr(derived.expr, bit_of, frozenset())
+            source = expr_source(derived.expr, bit_of, frozenset())
             bit = 1 << (len(artifact.atoms) + offset)
             bit_of[derived.name] = bit
             names.append((derived.name, bit))
-            self.derived.append((bit, cond))
+            lines.append(f"    if {source}:\n        b |= {bit}")
+        lines.append("    return b\n")
+        self._expand = _generate("\n".join(lines), "expand")
         self.names = tuple(names)
         self.scores = [
             (s.name, s.base, s.saturation, [(t, compile_expr(t.when, bit_of, score_names)) for t in s.terms])
@@ -186,11 +185,9 @@ class Program:
         self.safety_index = {rule.id: i for i, (rule, _) in enumerate(self.rules, 1) if rule.kind == "safety"}
 
     def expand(self, bits: int) -> int:
-        """Add the bits of the derived features that hold."""
-        for bit, cond in self.derived:
-            if cond(bits, {}):
-                bits |= bit
-        return bits
+        """Add the bits of the derived features that hold (generated straight-line code: a
+        first-seen prompt evaluates every derived feature)."""
+        return self._expand(bits)
 
     def run(self, atom_bits: int, clause_rule: int = 0) -> Outcome:
         """``clause_rule``: the position of a safety rule that held on a clause of the message

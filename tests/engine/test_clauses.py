@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from hrouter.engine.clauses import clauses
+from hrouter.engine.clauses import _pieces, clauses
 
 
 def test_one_clause_gives_nothing_to_add():
@@ -94,3 +94,28 @@ def test_steps_are_bounded_so_many_commas_cost_their_length_not_its_square():
     assert found[0] == sentence.strip()  # the whole sentence is still judged once
     assert all(len(c) <= 400 for c in found[1:])
     assert sum(map(len, found)) < 30 * len(sentence)
+
+
+def _coordinator_cuts_plainly(sentence: str) -> set[int]:
+    """The plain reading: every coordinator tried after every space."""
+    from hrouter.engine.clauses import _COORDINATORS
+
+    lowered, n, cuts = sentence.lower(), len(sentence), set()
+    for i, ch in enumerate(lowered):
+        if ch == " ":
+            for word in _COORDINATORS:
+                end = i + 1 + len(word)
+                if lowered.startswith(word, i + 1) and end < n and lowered[end] in " ,":
+                    cuts.add(end + 1)
+    return cuts
+
+
+_STEP_WORDS = ["and", "then", "also", "after", "that", "once", "done", "und", "dann", "a", "pak", "delete", "x", ","]
+
+
+@given(st.lists(st.sampled_from(_STEP_WORDS), max_size=12), st.lists(st.sampled_from([" ", ", ", ","]), min_size=12, max_size=12))
+def test_coordinators_found_by_first_word_are_every_coordinator(words, seps):
+    sentence = "go" + "".join(sep + word for sep, word in zip(seps, words)) + " end"
+    pieces = [p.strip(" ,") for p in _pieces(sentence, commas=False)]
+    expected = [sentence[c : c + 400].strip(" ,") for c in sorted(_coordinator_cuts_plainly(sentence))]
+    assert pieces == [p for p in expected if p]

@@ -116,11 +116,16 @@ def test_one_megabyte_prompt_still_matches_everything():
 
 
 def test_bad_pattern_is_refused():
-    """Patterns are compiled on first use, so a damaged artifact loads; warming it up (the proxy
-    does at start and reload) names the pattern, and routing without warming fails closed."""
+    """A pattern without literals is in the literal set, compiled with the automaton: refused
+    at construction. One with literals is compiled when first a candidate, so a damaged artifact
+    loads; warming it up (the proxy does at start and reload) names the pattern, and routing
+    without warming fails closed."""
+    from hrouter.engine.automaton import AutomatonError
     from hrouter.engine.literal_scan import ScanError
 
-    art = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77)),))
+    with pytest.raises(AutomatonError, match="main.rules:77"):
+        Automaton(make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77)),)))
+    art = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77), (("rewrite",),)),))
     automaton = Automaton(art)
     with pytest.raises(ScanError, match="main.rules:77"):
         automaton.warm()

@@ -106,7 +106,7 @@ def test_long_texts_use_one_set_with_the_same_answer(default):
     text = "please drop the old users table and then email the finance team the report. " * 40
     assert len(text) > 2048
     assert scan(automaton, text) == one_set(text)
-    assert not automaton._set.memo.get(normalize(text).encode())
+    assert normalize(text) not in automaton._memo  # a long text is not remembered
 
 
 def test_a_failed_literal_pass_fails_closed(monkeypatch):
@@ -122,9 +122,14 @@ def test_a_failed_literal_pass_fails_closed(monkeypatch):
     monkeypatch.setattr(literal_scan, "compile_set", lambda *a, **k: OutOfMemory())
     patterns = (Pattern(r"(?i)\bdrop\b", "verb", None, (("drop",),)),)
     scanner = LiteralScan(patterns, [at_least_words(1)], 1 << 20)
-    assert sorted(scanner.Match(b"please drop it")) == [0, 1]  # the Python lookup, before the set
-    scanner.warm()
     assert scanner.Match(b"please drop the production database") == []
+    # Through the whole decider: the word counts come from Python, but emptiness from the set.
+    from engine_fixtures import make_artifact
+
+    from hrouter.engine.decision import Decider
+
+    outcome = Decider.from_artifact(make_artifact()).decide("please drop the production database")
+    assert "empty_prompt" in outcome.features and outcome.target == "confirmation"
 
 
 def _rule_words(automaton: Automaton) -> list[str]:
@@ -232,29 +237,3 @@ def test_casefold_containment_finds_what_re2_ignoring_case_finds():
         d = chr(cp)
         wrong.extend((cased[j], d) for j in match(d.encode()) or () if cased[j].casefold() != d.casefold())
     assert len(cased) > 2000 and wrong == []
-
-
-def test_python_lookup_and_literal_set_agree(monkeypatch):
-    from hrouter.engine import literal_scan
-
-    artifact = compiled(ROOT / "rules")
-    monkeypatch.setattr(literal_scan, "PROMOTE_AFTER", 10**9)
-    in_python = Automaton(artifact)
-    with_set = Automaton(artifact)
-    with_set.warm()
-    assert with_set._set.promoted() and not in_python._set.promoted()
-    texts = _corpus_texts()[:400] + ["ΟΔΟΣ ΣΤΡΑΣΣΕ", "STRAẞE drop", "DRºP the Database", "ǅemal DELETE ﬁles"]
-    for text in texts:
-        assert scan(in_python, text) == scan(with_set, text), text[:80]
-    assert not in_python._set.promoted()
-
-
-def test_the_literal_set_is_compiled_only_for_a_router_that_keeps_scanning():
-    from hrouter.engine.literal_scan import PROMOTE_AFTER
-
-    automaton = Automaton(compiled(ROOT / "rules"))
-    for i in range(PROMOTE_AFTER):
-        automaton.match(f"please drop table number {i}")
-    assert not automaton._set.promoted()
-    automaton.match("please drop table number one more")
-    assert automaton._set.promoted()

@@ -151,3 +151,52 @@ def _plain(expr, bits, values):
 def test_compiled_expressions_agree_with_a_plain_reading(expr, bits, risk):
     cond = compile_expr(expr, _BITS, frozenset({"risk"}))
     assert bool(cond(bits, {"risk": risk})) == _plain(expr, bits, {"risk": risk})
+
+
+def test_compiled_expressions_refuse_what_they_cannot_write():
+    with pytest.raises(ProgramError, match="malformed comparison"):
+        compile_expr(["cmp", "risk", ">", float("inf")], _BITS, frozenset({"risk"}))
+    with pytest.raises(ProgramError, match="malformed comparison"):
+        compile_expr(["cmp", "risk", "in", 3], _BITS, frozenset({"risk"}))
+    with pytest.raises(ProgramError, match="unknown feature"):
+        compile_expr(["ref", "__import__('os')"], _BITS, frozenset({"risk"}))
+
+
+@pytest.fixture(scope="module")
+def default_program():
+    from hrouter.engine.program import Program
+    from hrouter.engine.router import load_artifact_for
+
+    artifact = load_artifact_for(None)
+    return artifact, Program(artifact)
+
+
+@given(st.data())
+def test_the_generated_expand_is_the_derived_features_read_in_order(default_program, data):
+    """Straight-line code for the default rules against a plain reading: each derived feature
+    in order, over the bits the earlier ones set."""
+    artifact, program = default_program
+    atoms = len(artifact.atoms)
+    bits = data.draw(st.integers(0, (1 << atoms) - 1) | st.sets(st.integers(0, atoms - 1), max_size=12).map(
+        lambda s: sum(1 << i for i in s)))
+    names = {a.name: 1 << i for i, a in enumerate(artifact.atoms)}
+    expected = bits
+    for offset, derived in enumerate(artifact.derived):
+        names[derived.name] = 1 << (atoms + offset)
+        if _plain_named(derived.expr, expected, names):
+            expected |= names[derived.name]
+    assert program.expand(bits) == expected
+
+
+def _plain_named(expr, bits, names):
+    head, args = expr[0], expr[1:]
+    if head == "true":
+        return True
+    if head == "ref":
+        return bool(bits & names[args[0]])
+    if head == "not":
+        return not _plain_named(args[0], bits, names)
+    if head == "and":
+        return all(_plain_named(a, bits, names) for a in args)
+    assert head == "or", expr
+    return any(_plain_named(a, bits, names) for a in args)

@@ -141,8 +141,13 @@ def test_a_damaged_pattern_fails_closed_and_warming_names_it():
 
     from hrouter.engine.artifact import Pattern
 
-    damaged = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77)),))
-    router = ModelRouter(Catalog.from_file(), damaged)  # patterns compile on first use
+    # A pattern without literals is in the literal set, which is compiled with the router.
+    without_literals = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77)),))
+    with pytest.raises(RouterConfigError, match="main.rules:77"):
+        ModelRouter(Catalog.from_file(), without_literals)
+    # One with literals compiles its own RE2 when first a candidate (or on warm()).
+    damaged = make_artifact(extra_patterns=(Pattern("(?<=x)y", "rewrite", loc(77), (("rewrite",),)),))
+    router = ModelRouter(Catalog.from_file(), damaged)
     decision = router.route("rewrite this text")
     assert decision.selected_engine == "human_confirm" and not decision.config_valid
     assert any("main.rules:77" in reason for reason in decision.reasons)
