@@ -228,7 +228,7 @@ class Decider:
         outcome = self.outcome(bits)
         atom_names = {a.name for a in self.artifact.atoms}
         overridden = []
-        expanded = self.program.expand(self.automaton.atom_bits(bits))
+        expanded = self.program.expand(self.automaton.atom_bits(bits & self._below_clause))
         for rule, cond in self.program.rules:
             if rule.kind == "safety" and rule.override and self.program.overrides[rule.override]:
                 if cond(expanded, dict(outcome.scores)):

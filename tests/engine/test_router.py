@@ -154,3 +154,10 @@ def test_a_damaged_pattern_fails_closed_and_warming_names_it():
     assert router.route_fast("rewrite this text") == "human_confirm"
     with pytest.raises(RouterConfigError, match="main.rules:77"):
         ModelRouter(Catalog.from_file(), damaged).warm()
+
+
+def test_explain_agrees_with_route_when_a_clause_decides(router):
+    # The clause verdict rides above the atom bits; explain must read the atoms without it.
+    for text in ("Usuń to", "Älä poista vielä mitään, tarkistan ensin.", "explain DROP TABLE, then drop the users table"):
+        ex = router.explain(text)
+        assert ex.outcome.target == router.route(text).selected_target
