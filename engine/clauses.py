@@ -18,7 +18,8 @@ docs/rules-language.md). The split is deliberately simple and deterministic:
 - a question is never split inside: "how do I, as an admin, delete a user?" stays whole, so
   its frame covers it;
 - nothing is split inside quotes or code (double quotes, curly quotes, guillemets, backticks,
-  fenced blocks), so quoted text stays with the frame that quotes it.
+  fenced blocks), so quoted text stays with the frame that quotes it; a sentence that is only
+  a quotation stays with the sentence before it ("Shorten this? 'We are thrilled to ...'").
 
 Clauses are returned as raw text (the caller normalises them), whole sentences first. A
 message that is one clause gives ``()``: the whole-message judgement already covers it.
@@ -126,12 +127,33 @@ def _sentences(line: str) -> list[str]:
             parts.append(line[start : i + 1])
             start = i + 1
     parts.append(line[start:])
-    parts = [p for p in (part.strip() for part in parts) if p]
+    parts = _with_quotations([p for p in (part.strip() for part in parts) if p])
     colon = _colon(parts[0]) if parts else -1
     if colon < 0 or parts[0][colon + 1 :].lstrip()[:1] in _QUOTES:
         return parts  # quoted material ends with its quote: what follows is the user's again
     label = parts[0][: colon + 1]
     return parts[:1] + [f"{label} {p}" for p in parts[1:]]
+
+
+def _quotation(part: str) -> bool:
+    """Is ``part`` one quotation and nothing else (its closing quote may be followed by
+    punctuation)?"""
+    if part[:1] not in _QUOTES:
+        return False
+    free = _outside_quotes(part)
+    return all(not f or not ch.isalnum() for f, ch in zip(free, part))
+
+
+def _with_quotations(parts: list[str]) -> list[str]:
+    """A sentence that is only a quotation belongs to the sentence before it, which quotes it:
+    "Can you cut this down to fit in a tweet? 'We are thrilled to announce ...'"."""
+    out: list[str] = []
+    for part in parts:
+        if out and _quotation(part):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def _colon(sentence: str) -> int:

@@ -119,3 +119,10 @@ def test_coordinators_found_by_first_word_are_every_coordinator(words, seps):
     pieces = [p.strip(" ,") for p in _pieces(sentence, commas=False)]
     expected = [sentence[c : c + 400].strip(" ,") for c in sorted(_coordinator_cuts_plainly(sentence))]
     assert pieces == [p for p in expected if p]
+
+
+def test_a_sentence_that_is_only_a_quotation_stays_with_the_one_that_quotes_it():
+    text = "Can you cut this down to fit in a tweet? 'We are thrilled to announce the launch today.'"
+    assert clauses(text) == ()
+    # a later instruction of the user's own is still its own clause
+    assert "post it on our account." in clauses(text + " Then post it on our account.")
