@@ -65,7 +65,9 @@ def request_of(row: dict) -> tuple[object, dict | None]:
     context = row.get("context") or []
     if not context:
         return row["prompt"], ({"attachments": attachments} if attachments else None)
-    messages = [_message(turn["role"], turn["content"], turn.get("attachments") or []) for turn in context]
+    # A turn keeps its other fields (an assistant's tool_calls is what the user approves).
+    messages = [{**{k: v for k, v in turn.items() if k != "attachments"},
+                 **_message(turn["role"], turn["content"], turn.get("attachments") or [])} for turn in context]
     messages.append(_message("user", row["prompt"], attachments))
     return messages, None
 
