@@ -80,7 +80,7 @@ def _corpus_texts(path=EXTRA_CORPUS):
             row = json.loads(line)
             texts.append(row["prompt"])
             for turn in row.get("context") or []:
-                content = turn["content"]
+                content = turn.get("content") or ""  # an assistant turn may carry only tool_calls
                 parts = [content] if isinstance(content, str) else [p.get("text", "") for p in content]
                 texts.extend(t for t in parts if t)
     return texts
