@@ -4,6 +4,18 @@ Like ``__pycache__``: files we wrote ourselves under the user's cache folder, ke
 of what they were built from. The unpickler only admits the classes of one named module (the
 artifact or catalog models), so a tampered file cannot name any other callable; anything odd
 reads as a miss and the caller rebuilds from the source. Writes are atomic and best effort.
+
+A cached artifact decides what is safe, so whoever can write the cache must not be able to swap
+in one without safety rules. Two guards, as ssh does for its keys:
+
+- the cache folder, and every file read from it, must belong to this user and be writable by
+  no one else (on systems with owners and modes); otherwise nothing is cached or read;
+- each file is sealed with HMAC-SHA256 under a random key kept in the folder (``seal.key``,
+  mode 0600): a file planted by another path, copied from another machine or edited, fails the
+  check before anything is unpickled.
+
+The HMAC is written out over ``sha256`` (``engine/sha256.py``) rather than taken from ``hmac``,
+whose ``hashlib`` import costs a one-prompt ``hrouter decide`` about 5 ms.
 """
 
 from __future__ import annotations
@@ -63,11 +75,66 @@ class _OnlyModule(Unpickler):
         return cls
 
 
-def load(path: Path, module: str, expected: type) -> object | None:
+_MAGIC = b"hrouter-sealed-1\n"
+_BLOCK = 64
+
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    from hrouter.engine.sha256 import sha256
+
+    key = key.ljust(_BLOCK, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key) + data).digest()
+    return sha256(bytes(b ^ 0x5C for b in key) + inner).digest()
+
+
+def _private(path: Path) -> bool:
+    """Does ``path`` belong to this user, writable by no one else? (True where there are no owners.)"""
+    if not hasattr(os, "getuid"):
+        return True
     try:
-        data = path.read_bytes()
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _key(folder: Path, create: bool) -> bytes | None:
+    """The folder's sealing key; made (mode 0600) on the first write."""
+    if not _private(folder):
+        return None
+    key_file = folder / "seal.key"
+    try:
+        key = key_file.read_bytes()
+    except FileNotFoundError:
+        if not create:
+            return None
+        key = os.urandom(32)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return _key(folder, create=False)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
     except OSError:
         return None
+    if len(key) != 32 or not _private(key_file) or (hasattr(os, "getuid") and key_file.stat().st_mode & 0o044):
+        return None
+    return key
+
+
+def load(path: Path, module: str, expected: type) -> object | None:
+    key = _key(path.parent, create=False)
+    if key is None or not _private(path):
+        return None
+    try:
+        sealed = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + 32
+    if not sealed.startswith(_MAGIC) or sealed[len(_MAGIC):head] != _hmac(key, sealed[head:]):
+        return None  # not written by us under this key: never unpickled
+    data = sealed[head:]
     try:
         value = _OnlyModule(data, module).load()
     except Exception:  # damaged, truncated, or from another version: a miss
@@ -79,9 +146,15 @@ def store(path: Path, value: object) -> None:
     import pickle  # writing happens after a compile, where its import cost is lost in the noise
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = _key(path.parent, create=True)
+        if key is None:
+            return  # a folder others can write is not used: every run compiles
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(_MAGIC + _hmac(key, data) + data)
         os.replace(tmp, path)
     except OSError:
         pass  # read-only cache folder: the next run rebuilds, nothing else changes

@@ -144,3 +144,59 @@ def test_a_cached_router_artifact_leaves_the_expect_lines_out(rules_dir):
     full = compile_rules(rules_dir, check_expects=False)
     assert full.expects and first.expects == () and again.expects == ()
     assert attrs.evolve(full, expects=()) == first == again
+
+
+def _without_safety(artifact):
+    return attrs.evolve(artifact, rules=tuple(r for r in artifact.rules if r.kind != "safety"))
+
+
+def test_a_swapped_cache_is_never_served(rules_dir):
+    good = load_rules(rules_dir)
+    path = cache.cache_file(rules_dir)
+    assert any(r.kind == "safety" for r in good.rules)
+    # whoever can write the folder swaps in the same artifact without its safety rules
+    path.write_bytes(pickle.dumps(_without_safety(good)))
+    assert load_rules(rules_dir) == good
+    # a sealed file edited afterwards fails its seal too
+    sealed = bytearray(path.read_bytes())
+    sealed[-5] ^= 1
+    path.write_bytes(bytes(sealed))
+    assert pickle_cache.load(path, "hrouter.engine.artifact", Artifact) is None
+    assert load_rules(rules_dir) == good
+
+
+def test_the_seal_key_is_per_folder_and_private(rules_dir, tmp_path, monkeypatch):
+    good = load_rules(rules_dir)
+    path = cache.cache_file(rules_dir)
+    key = path.parent / "seal.key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    # a file sealed under another folder's key (copied from elsewhere) is refused
+    other = tmp_path / "other-cache"
+    monkeypatch.setenv("HROUTER_CACHE_DIR", str(other))
+    pickle_cache.store(other / path.name, _without_safety(good))
+    path.write_bytes((other / path.name).read_bytes())
+    monkeypatch.undo()
+    assert pickle_cache.load(path, "hrouter.engine.artifact", Artifact) is None
+    # a key others can read seals nothing
+    key.chmod(0o644)
+    assert pickle_cache.load(path, "hrouter.engine.artifact", Artifact) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="no owners and modes on this system")
+def test_a_folder_others_can_write_is_not_used(rules_dir, tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("HROUTER_CACHE_DIR", str(shared))
+    assert load_rules(rules_dir).targets[0] == "simple"  # compiled, served
+    assert not any(shared.iterdir())  # and nothing left for others to swap
+
+
+def test_the_unpickler_still_admits_only_model_classes_behind_a_valid_seal(tmp_path, monkeypatch):
+    from collections import OrderedDict
+
+    monkeypatch.setenv("HROUTER_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "x.pickle"
+    pickle_cache.store(path, OrderedDict(a=1))
+    assert path.read_bytes().startswith(b"hrouter-sealed-1")
+    assert pickle_cache.load(path, "hrouter.engine.artifact", Artifact) is None
