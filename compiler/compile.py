@@ -127,6 +127,25 @@ def lower_patterns(sym: Symbols) -> tuple[list[Pattern], list[Diagnostic]]:
     return patterns, diags
 
 
+def _whole_set_check(sym: Symbols, patterns: list[Pattern]) -> list[Diagnostic]:
+    """The engine scans a long text with every pattern in one RE2 set, built when the first long
+    text arrives; rules whose patterns together outgrow its memory budget are refused here, with
+    the largest patterns named, rather than failing closed on every long prompt later."""
+    from hrouter.engine.automaton import MAX_MEM
+    from hrouter.engine.literal_scan import ScanError, compile_set
+
+    try:
+        compile_set([p.regex for p in patterns], "pattern", MAX_MEM)
+    except ScanError as exc:
+        largest = sorted(patterns, key=lambda p: len(p.regex), reverse=True)[:3]
+        notes = tuple(f"{p.loc}: '{p.feature}', {len(p.regex)} characters" for p in largest)
+        where = SourceLocation(sym.load.files[0].display if sym.load.files else "<rules>")
+        return [Diagnostic("engine-rejects", f"the patterns together are too large for the engine's long-text scan "
+                           f"({MAX_MEM >> 20} MB of RE2 memory): {exc}; shorten the largest word lists or drop their "
+                           "`typos` option", where, notes=notes)]
+    return []
+
+
 def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnostic], Symbols | None]:
     """Everything but the expect check: (artifact, or None on errors; diagnostics including
     warnings; symbols)."""
@@ -138,6 +157,8 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
     diags = run_checks(sym)
     patterns, pattern_diags = lower_patterns(sym)
     diags.extend(pattern_diags)
+    if not errors(diags):
+        diags.extend(_whole_set_check(sym, patterns))
     if errors(diags):
         return None, diags, sym
     prog = ProgramLowering(sym)

@@ -31,3 +31,19 @@ def test_an_artifact_holding_such_a_pattern_fails_to_load_cleanly(write_rules):
         p["regex"] = p["regex"].replace("a" * 1000, "a" * 100_000)
     with pytest.raises(RouterConfigError, match="cannot be compiled for long prompts"):
         ModelRouter.from_config(None, rules=artifact_from_json(json.dumps(data))).warm()
+
+
+def test_patterns_that_outgrow_the_long_text_set_together_are_refused_at_compile_time(write_rules, monkeypatch):
+    from hrouter.engine import automaton
+
+    features = "".join(
+        f'feature f{i} = regex("(?:{"|".join(f"w{i}x{j}yz" for j in range(300))})(?:\\\\s+\\\\w+){{0,20}}\\\\s+end{i}")\n'
+        f"route r{i}: f{i} -> simple\n" for i in range(4))
+    folder = write_rules("targets simple, confirmation\n" + features + "default -> simple\n")
+    compile_rules(folder, check_expects=False)  # each alone, and all together, fit the real budget
+    monkeypatch.setattr(automaton, "MAX_MEM", 1 << 16)  # a budget they outgrow together
+    with pytest.raises(RulesError) as info:
+        compile_rules(folder, check_expects=False)
+    (d,) = info.value.diagnostics
+    assert d.code == "engine-rejects" and "long-text scan" in d.message
+    assert any("'f0'" in note or "'f1'" in note for note in d.notes)
