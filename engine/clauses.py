@@ -63,7 +63,14 @@ _RELATIVES = frozenset("""
     lesquels dont cual cuales quien quienes che cui quale quali который которая которое которые
     которых которую что który która które którzy którą dat wat welke som joka jotka která které
     který což що який яка яке які care pe ce amely amelyik aki yang ambayo ambao
+    whether чем как почему зачем где когда ли чтобы чим як чому навіщо де коли wie warum wieso
+    weshalb ob wann wo dass pourquoi quand où si cómo cuándo dónde qué perché
+    quando se como porque onde waarom wanneer waar jak dlaczego czy kiedy gdzie że
+    proč kdy kde zda že nasıl neden
 """.split())
+# (The second part: question and subordinating words that open an object clause after a comma,
+# leaving out those that are English words too, such as "comment" and "come":
+# "Объясни, чем DROP TABLE отличается от TRUNCATE", "Erklär mir, wie ich ... lösche".)
 # A step is judged to its sentence's end, but never past this many characters: the verb and
 # its object open the step, and without a bound a sentence of many commas costs its length
 # squared ("delete the db, " four thousand times took seconds).
