@@ -30,8 +30,10 @@ from hrouter.engine.token_scan import TokenScan
 # RE2's default 8 MB budget is small for a hundred-odd patterns over long prompts; the DFA
 # then resets its state cache more often (slower, never wrong: a set scan that truly runs out
 # of memory reports no match, and the "at least one word" canary below turns that into an
-# empty-prompt refusal). 64 MB is a ceiling, not an allocation: states are built as visited.
-MAX_MEM = 64 << 20
+# empty-prompt refusal). 96 MB is a ceiling, not an allocation: states are built as visited.
+# It was 64 MB until the clause-scoped negations and comparisons of other languages (near() over
+# long word lists) grew the one set past it; the compiler refuses rules that outgrow it.
+MAX_MEM = 96 << 20
 
 _OPS = {
     "<": operator.lt,

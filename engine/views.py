@@ -151,12 +151,16 @@ _MARKED_WORD = ("(^|[\\s(])([A-Za-z]{2,4})\\*([A-Za-z]{1,4})($|[\\s,.!?;:)])",
 _SNAKE = "^\\s*[A-Za-z]{2,}(?:_[A-Za-z]{2,}){2,}\\s*$"
 
 
-_UNMARK_HINT = "|".join((_SNAKE, *_MARKED_WORD))  # one search on the common path, not three
+# Empty quotes inside a word, which a shell drops: r""m -r''f, 'DEL''ETE'.
+_EMPTY_QUOTES = "([A-Za-z0-9-])(?:''|\"\")+([A-Za-z0-9])"
+_UNMARK_HINT = "|".join((_SNAKE, _EMPTY_QUOTES, *_MARKED_WORD))  # one search on the common path
 
 
 def _unmark(text: str) -> str:
     if not _found(_UNMARK_HINT, text):
         return text
+    if _found(_EMPTY_QUOTES, text):
+        text = _re(_EMPTY_QUOTES).sub("\\1\\2", text)
     if _found(_SNAKE, text):
         return text.replace("_", " ")
     for pattern in _MARKED_WORD:
