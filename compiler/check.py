@@ -194,6 +194,23 @@ def check_word_options(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
+# One slip of a word gives some fifty misspellings; a long list with `typos` would grow by that
+# factor (100,000 words took minutes and then failed). The default rules' longest is 50 words.
+MAX_TYPO_WORDS = 2_000
+
+
+def check_typo_sizes(sym: Symbols) -> list[Diagnostic]:
+    """Run before the options are expanded: a `typos` list of more than MAX_TYPO_WORDS words."""
+    out = []
+    for words in (w for f in sym.features.values() for w in word_lists(f.body)):
+        for opt in words.options:
+            if opt.name == "typos" and len(words.items) > MAX_TYPO_WORDS:
+                out.append(sym.load.diag(
+                    "too-large", f"`typos` on a list of {len(words.items):,} words would add some fifty misspellings "
+                    f"each; it is allowed on lists of up to {MAX_TYPO_WORDS:,} words: drop it or split the list", opt.pos))
+    return out
+
+
 def regex_sources(sym: Symbols):
     """(fragment name or None, pattern, where its string starts) of every regex and fragment."""
     for f in sym.features.values():

@@ -12,7 +12,7 @@ import re2
 
 from hrouter import __version__
 from hrouter.compiler import ast
-from hrouter.compiler.check import errors, run_checks
+from hrouter.compiler.check import check_typo_sizes, errors, run_checks
 from hrouter.compiler.diagnostics import Diagnostic, RulesError, SourceLocation
 from hrouter.compiler.expand import expand
 from hrouter.compiler.expect import EngineRejected, run_expects
@@ -153,6 +153,9 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
     if loaded.diagnostics:
         return None, loaded.diagnostics, None
     sym = collect(loaded)
+    too_large = check_typo_sizes(sym)
+    if too_large:
+        return None, too_large, sym
     expand(sym)  # word-list options -> plain lists, for the checks and the lowering alike
     diags = run_checks(sym)
     patterns, pattern_diags = lower_patterns(sym)

@@ -47,3 +47,16 @@ def test_patterns_that_outgrow_the_long_text_set_together_are_refused_at_compile
     (d,) = info.value.diagnostics
     assert d.code == "engine-rejects" and "long-text scan" in d.message
     assert any("'f0'" in note or "'f1'" in note for note in d.notes)
+
+
+def test_typos_on_a_huge_list_is_refused_before_it_is_expanded(write_rules):
+    import time
+
+    words = ", ".join(f"word{i:05d}x" for i in range(20_000))
+    folder = write_rules(f"targets simple, confirmation\nfeature big = words({words}; typos)\nroute r: big -> simple\ndefault -> simple\n")
+    start = time.perf_counter()
+    with pytest.raises(RulesError) as info:
+        compile_rules(folder, check_expects=False)
+    (d,) = info.value.diagnostics
+    assert d.code == "too-large" and "20,000 words" in d.message
+    assert time.perf_counter() - start < 30  # refused up front, not after expanding a million variants
