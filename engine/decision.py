@@ -32,6 +32,10 @@ class Decider:
         self.automaton = Automaton(artifact)
         self.program = Program(artifact, overrides)
         self.table: BoundedTable[Outcome] = BoundedTable(table_size)
+        # Per clause only two things are asked, each memoised on the clause's bits: which safety
+        # rule holds (clause_verdict), and which frame covers a sentence (the split).
+        self._verdicts: BoundedTable[int] = BoundedTable(table_size)
+        self._expansions: BoundedTable[int] = BoundedTable(table_size)
         self.lookback = max(0, artifact.lookback)
         b = self.automaton.builtin
         self._attachment_bits = {kind: b[atom] for kind, atom in _ATTACHMENT_ATOMS.items()}
@@ -158,8 +162,7 @@ class Decider:
                 bits = self.automaton.message_bits(normalize(clause))
                 if bits & self.automaton.empty_bit or not bits:
                     continue
-                outcome = self.outcome(bits | context)
-                index = self._safety_index.get(outcome.rule_id, 0)
+                index = self._clause_index(bits | context)
                 if index and (not best or index < best):
                     best = index
                     if best == 1:
@@ -170,10 +173,26 @@ class Decider:
         frame_bit, whole_bit = self._frame_bit, self._whole_bit
 
         def framed(sentence: str) -> int:
-            expanded = self.outcome(self.automaton.message_bits(normalize(sentence)) | context).expanded
+            expanded = self._expanded(self.automaton.message_bits(normalize(sentence)) | context)
             return 2 if expanded & whole_bit else 1 if expanded & frame_bit else 0
 
         return framed
+
+    def _expanded(self, bits: int) -> int:
+        found = self._expansions.get(bits)
+        if found is None:
+            found = self._expansions.put(bits, self.program.expand(self.automaton.atom_bits(bits & self._below_clause)))
+        return found
+
+    def _clause_index(self, bits: int) -> int:
+        """The position of the safety rule that decides a clause with these bits (0: none)."""
+        found = self._verdicts.get(bits)
+        if found is None:
+            found = self.program.first_safety(self._expanded(bits))
+            if found is None:  # a safety condition reads a score: the full program decides
+                found = self._safety_index.get(self.outcome(bits).rule_id, 0)
+            self._verdicts.put(bits, found)
+        return found
 
     def bits(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> int:
         if type(prompt) is str:

@@ -19,6 +19,9 @@ from hrouter.engine.model import frozen
 
 Cond = Callable[[int, dict[str, int]], bool]
 
+# Conditions read scores from this mapping; a safety check without scores gets an empty one.
+_NO_SCORES: dict[str, int] = {}
+
 
 class ProgramError(ValueError):
     """A decision program that cannot be evaluated: unknown names or malformed expressions."""
@@ -188,6 +191,23 @@ class Program:
         """Add the bits of the derived features that hold (generated straight-line code: a
         first-seen prompt evaluates every derived feature)."""
         return self._expand(bits)
+
+    def first_safety(self, expanded: int) -> int | None:
+        """The 1-based position of the first safety rule that holds on ``expanded`` bits (0:
+        none), which is the rule ``run`` would pick, since safety rules come first; without the
+        scores, flags and receipts ``run`` builds. None when a safety condition reads a score
+        (the empty mapping raises): then only ``run`` can tell."""
+        for position, (rule, cond) in enumerate(self.rules, 1):
+            if rule.kind != "safety":
+                return 0
+            if rule.override and self.overrides[rule.override]:
+                continue
+            try:
+                if cond(expanded, _NO_SCORES):
+                    return position
+            except KeyError:
+                return None
+        return 0
 
     def run(self, atom_bits: int, clause_rule: int = 0) -> Outcome:
         """``clause_rule``: the position of a safety rule that held on a clause of the message
