@@ -23,6 +23,7 @@ from starlette.responses import Response, StreamingResponse
 from hrouter.server import sse
 from hrouter.server.backends import Backend
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
+from hrouter.server.chat_checks import BodyRefused, parse_chat_body
 from hrouter.server.dispatch import CONFIRM, choose
 from hrouter.server.endpoints import OFFLOAD_BYTES, _Outcome, _upstream_headers
 from hrouter.server.forwarding import Target, payload_for, send_with_fallbacks
@@ -97,12 +98,13 @@ async def read_json(request: Request, api: Api) -> tuple[dict[str, Any], int] | 
                          "request_too_large", headers={"connection": "close"})
     except ClientGone:
         return Response(status_code=499)
+    # The same strict reading as chat: nothing a backend could read differently is forwarded
+    # (NaN, 1e400, lone surrogates, deep nesting, a string stream, uncapped max_tokens).
     try:
-        body = await run_in_threadpool(json.loads, raw) if len(raw) > OFFLOAD_BYTES else json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return api.error(400, "Request body must be valid JSON.", "invalid_request_error")
-    if not isinstance(body, dict):
-        return api.error(400, "Request body must be a JSON object.", "invalid_request_error")
+        body = (await run_in_threadpool(parse_chat_body, raw, config.proxy) if len(raw) > OFFLOAD_BYTES
+                else parse_chat_body(raw, config.proxy))
+    except BodyRefused as exc:
+        return api.error(400, str(exc), "invalid_request_error", error_fields=exc.fields())
     return body, len(raw)
 
 

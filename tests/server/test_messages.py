@@ -220,6 +220,23 @@ def test_bad_bodies_answer_in_anthropic_shape(messages_proxy, claude):
         claude.messages.create(model="claude", max_tokens=64, messages="hello")  # type: ignore[arg-type]
 
 
+def test_ambiguous_messages_bodies_are_refused_like_chat(messages_proxy, behaviours, native):
+    """The Messages API reads bodies as strictly as chat: nothing a backend could read otherwise."""
+    native[1].reset()
+    before = sum(len(b.received) for b in behaviours.values())
+    body = '{"model":"claude","max_tokens":64,"messages":[{"role":"user","content":"hi"}]%s}'
+    with httpx.Client(base_url=messages_proxy.url, timeout=10) as plain:
+        for extra in (',"temperature":NaN', ',"temperature":1e400', ',"stream":"true"', ',"max_tokens":1000000000000'):
+            raw = (body % extra).replace('"max_tokens":64,', '' if "max_tokens" in extra else '"max_tokens":64,')
+            answer = plain.post("/v1/messages", content=raw.encode(), headers={"content-type": "application/json"})
+            assert answer.status_code == 400, extra
+            assert answer.json()["error"]["type"] == "invalid_request_error"
+        assert plain.post("/v1/messages", content=(body % "").encode(),
+                          headers={"content-type": "application/json"}).status_code == 200
+    # only the one standard body reached a backend
+    assert len(native[1].received) + sum(len(b.received) for b in behaviours.values()) - before == 1
+
+
 def test_a_chat_backend_error_is_reshaped(claude, behaviours):
     behaviours["balanced"].status = 429
     with pytest.raises(anthropic.RateLimitError) as caught:
