@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -32,6 +32,29 @@ _PASS_HEADERS = ("content-type", "content-encoding", "retry-after")
 #: take seconds to scan the first time (RE2 releases the GIL meanwhile), and must not stall
 #: other requests. Smaller ones route in well under a millisecond, less than a thread hop costs.
 OFFLOAD_BYTES = 32 * 1024
+
+
+async def read_strict_json(request: Request, config: Any, error: Callable[..., Response]) -> tuple[dict[str, Any], int] | Response:
+    """The request body read within the configured size and time, then parsed strictly
+    (``parse_chat_body``); or the answer in ``error``'s API shape. Every JSON endpoint reads
+    through here, so all of them refuse the same bodies."""
+    try:
+        raw = await read_body(request.scope, request.receive, config.proxy.max_body_bytes,
+                              config.proxy.body_timeout_seconds)
+    except BodyTooSlow:
+        return error(408, f"The request body did not arrive within proxy.body_timeout_seconds "
+                     f"({config.proxy.body_timeout_seconds:g} s).", "request_timeout", headers={"connection": "close"})
+    except BodyTooLarge:
+        return error(413, f"Request body is larger than proxy.max_body_bytes ({config.proxy.max_body_bytes} bytes).",
+                     "request_too_large", headers={"connection": "close"})
+    except ClientGone:
+        return Response(status_code=499)
+    try:
+        body = (await run_in_threadpool(parse_chat_body, raw, config.proxy) if len(raw) > OFFLOAD_BYTES
+                else parse_chat_body(raw, config.proxy))
+    except BodyRefused as exc:
+        return error(400, str(exc), "invalid_request_error", error_fields=exc.fields())
+    return body, len(raw)
 #: A refusal is final: the same request gets the same answer (the router is deterministic), so
 #: clients must not retry it; the OpenAI SDKs otherwise retry every 409.
 _REFUSAL_HEADERS = {"x-routed-engine": CONFIRM, "x-should-retry": "false"}
@@ -78,26 +101,11 @@ async def chat_completions(request: Request) -> Response:
     config = state.config
     request_id = request.scope["state"]["request_id"]
     started = time.perf_counter()
-    try:
-        raw = await read_body(request.scope, request.receive, config.proxy.max_body_bytes,
-                              config.proxy.body_timeout_seconds)
-    except BodyTooSlow:
-        return error_response(408, f"The request body did not arrive within proxy.body_timeout_seconds "
-                              f"({config.proxy.body_timeout_seconds:g} s).", "request_timeout",
-                              headers={"connection": "close"})
-    except BodyTooLarge:
-        return error_response(
-            413, f"Request body is larger than proxy.max_body_bytes ({config.proxy.max_body_bytes} bytes).",
-            "request_too_large", headers={"connection": "close"},
-        )
-    except ClientGone:
-        return Response(status_code=499)
-    offload = len(raw) > OFFLOAD_BYTES
-    try:
-        body = (await run_in_threadpool(parse_chat_body, raw, config.proxy) if offload
-                else parse_chat_body(raw, config.proxy))
-    except BodyRefused as exc:
-        return error_response(400, str(exc), "invalid_request_error", error_fields=exc.fields())
+    read = await read_strict_json(request, config, error_response)
+    if isinstance(read, Response):
+        return read
+    body, size = read
+    offload = size > OFFLOAD_BYTES
     problem = shape_problem(body)
     if problem:
         return error_response(400, problem, "invalid_request_error", headers={"x-should-retry": "false"})

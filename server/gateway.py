@@ -22,10 +22,8 @@ from starlette.responses import Response, StreamingResponse
 
 from hrouter.server import sse
 from hrouter.server.backends import Backend
-from hrouter.server.body import BodyTooLarge, ClientGone, read_body
-from hrouter.server.chat_checks import BodyRefused, parse_chat_body
 from hrouter.server.dispatch import CONFIRM, choose
-from hrouter.server.endpoints import OFFLOAD_BYTES, _Outcome, _upstream_headers
+from hrouter.server.endpoints import OFFLOAD_BYTES, _Outcome, _upstream_headers, read_strict_json
 from hrouter.server.forwarding import Target, payload_for, send_with_fallbacks
 from hrouter.server.confirmation import settle_refusal
 from hrouter.server.refusal import refusal_for
@@ -89,23 +87,8 @@ class Converted:
 
 
 async def read_json(request: Request, api: Api) -> tuple[dict[str, Any], int] | Response:
-    """The body as a JSON object and its size in bytes, or the error answer."""
-    config = request.app.state.proxy.config
-    try:
-        raw = await read_body(request.scope, request.receive, config.proxy.max_body_bytes)
-    except BodyTooLarge:
-        return api.error(413, f"Request body is larger than proxy.max_body_bytes ({config.proxy.max_body_bytes} bytes).",
-                         "request_too_large", headers={"connection": "close"})
-    except ClientGone:
-        return Response(status_code=499)
-    # The same strict reading as chat: nothing a backend could read differently is forwarded
-    # (NaN, 1e400, lone surrogates, deep nesting, a string stream, uncapped max_tokens).
-    try:
-        body = (await run_in_threadpool(parse_chat_body, raw, config.proxy) if len(raw) > OFFLOAD_BYTES
-                else parse_chat_body(raw, config.proxy))
-    except BodyRefused as exc:
-        return api.error(400, str(exc), "invalid_request_error", error_fields=exc.fields())
-    return body, len(raw)
+    """The body as a JSON object and its size in bytes, or the error answer in the API's shape."""
+    return await read_strict_json(request, request.app.state.proxy.config, api.error)
 
 
 def passed_headers(request: Request, api: Api) -> dict[str, str]:
