@@ -149,7 +149,13 @@ def log_preview(text: str) -> str:
     out: list[str] = []
     for i, token in enumerate(tokens[:keep]):
         beside_slash = "/" in (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "")
-        shown = token if (token.startswith("[") and token.endswith("]")) or (_plain(token) and not beside_slash) else _MARKER
+        # A "!" after a plain word may end a password ("hunter!"): such a word is shown without it.
+        if token.startswith("[") and token.endswith("]"):
+            shown = token
+        elif _plain(token) and not beside_slash:
+            shown = token.replace("!", "")
+        else:
+            shown = _MARKER
         if not (shown == _MARKER and out and out[-1] == _MARKER):
             out.append(shown)
     flat = " ".join(out)
