@@ -55,6 +55,7 @@ _COORDINATORS_BY_FIRST: dict[str, tuple[str, ...]] = {}
 for _word in _COORDINATORS:
     _COORDINATORS_BY_FIRST[_word.split(" ")[0]] = _COORDINATORS_BY_FIRST.get(_word.split(" ")[0], ()) + (_word,)
 del _word
+_COORDINATOR_FIRSTS = frozenset(_COORDINATORS_BY_FIRST)
 # Relative pronouns and subordinators that continue the thing before a comma, in the languages
 # of rules/languages.rules. English "that" and "where" are left out: ", that's all" and
 # ", where possible" open no description.
@@ -78,9 +79,12 @@ _MAX_PIECE = 400
 _MAX_CLAUSES = 20_000  # a pathological text; beyond this the rest is judged as one piece
 
 
-def _outside_quotes(line: str) -> list[bool]:
-    """For each character, whether it stands outside quotes and code. A single quote opens a
-    quote only where it starts a word ("'Refunds are ...'"), so "I'll" is no quote."""
+def _outside_quotes(line: str) -> list[bool] | None:
+    """For each character, whether it stands outside quotes and code, or None when the line
+    holds no quote at all (most do). A single quote opens a quote only where it starts a word
+    ("'Refunds are ...'"), so "I'll" is no quote."""
+    if _QUOTES.isdisjoint(line):
+        return None
     out = [True] * len(line)
     closer = ""
     n = len(line)
@@ -125,12 +129,15 @@ def _sentences(line: str) -> list[str]:
     """Split one line at sentence ends outside quotes and code. After a label or frame that
     ends in a colon ("Reformat as a list: wipe caches; notify the team"), each later sentence
     of the line keeps the words up to the colon, so the frame still covers it."""
+    if _ENDS.isdisjoint(line[:-1]) and ":" not in line:
+        stripped = line.strip()  # the common case: one sentence, no label
+        return [stripped] if stripped else []
     free = _outside_quotes(line)
     parts: list[str] = []
     start = 0
     n = len(line)
     for i, ch in enumerate(line):
-        if free[i] and ch in _ENDS and (i + 1 == n or line[i + 1].isspace() or ch in "。！？；"):
+        if ch in _ENDS and (free is None or free[i]) and (i + 1 == n or line[i + 1].isspace() or ch in "。！？；"):
             parts.append(line[start : i + 1])
             start = i + 1
     parts.append(line[start:])
@@ -148,7 +155,7 @@ def _quotation(part: str) -> bool:
     if part[:1] not in _QUOTES:
         return False
     free = _outside_quotes(part)
-    return all(not f or not ch.isalnum() for f, ch in zip(free, part))
+    return free is not None and all(not f or not ch.isalnum() for f, ch in zip(free, part))
 
 
 def _with_quotations(parts: list[str]) -> list[str]:
@@ -165,10 +172,15 @@ def _with_quotations(parts: list[str]) -> list[str]:
 
 def _colon(sentence: str) -> int:
     """Where a label or frame ends inside a sentence ("convert to bullets: a, b, c"), or -1."""
+    at = sentence.find(":")
+    if at < 0:
+        return -1
     free = _outside_quotes(sentence)
-    for i, ch in enumerate(sentence):
-        if free[i] and ch == ":" and (i + 1 == len(sentence) or sentence[i + 1] == " "):
-            return i
+    n = len(sentence)
+    while at >= 0:
+        if (free is None or free[at]) and (at + 1 == n or sentence[at + 1] == " "):
+            return at
+        at = sentence.find(":", at + 1)
     return -1
 
 
@@ -178,16 +190,16 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
     ("convert to bullet points: ...") still covers the list it introduces."""
     if sentence[-1] in _QUESTION_ENDS:
         return []
-    # One character for one: str.lower() turns a capital İ into two ("i" + U+0307), which
-    # would shift every index below against ``sentence``.
-    lowered = "".join(ch.lower()[0] for ch in sentence)
+    if not _may_cut(sentence, commas):
+        return []
+    lowered = _lower(sentence)
     free = _outside_quotes(sentence)
     colon = _colon(sentence)
     cuts: set[int] = set()
     n = len(lowered)
     by_first = _COORDINATORS_BY_FIRST
     for i, ch in enumerate(lowered):
-        if not free[i]:
+        if free is not None and not free[i]:
             continue
         if commas and ch in "—–" and i and lowered[i - 1] == " " and i + 1 < n and lowered[i + 1] == " ":
             cuts.add(i + 2)
@@ -210,6 +222,20 @@ def _pieces(sentence: str, commas: bool = True) -> list[str]:
         if piece:
             out.append(f"{sentence[: colon + 1]} {piece}" if 0 <= colon < cut else piece)
     return out
+
+
+def _lower(text: str) -> str:
+    """Lower case, one character for one: str.lower() turns a capital İ (the only such
+    character) into two ("i" + U+0307), which would shift indexes against ``text``."""
+    return text.lower() if "İ" not in text else "".join(ch.lower()[0] for ch in text)
+
+
+def _may_cut(sentence: str, commas: bool) -> bool:
+    """Could ``_pieces`` cut ``sentence`` at all? A cheap test that lets most sentences skip
+    the character walk: a cut needs ", ", a spaced dash or a coordinator's first word."""
+    if commas and (", " in sentence or " — " in sentence or " – " in sentence):
+        return True
+    return not _COORDINATOR_FIRSTS.isdisjoint(_lower(sentence).replace(",", " ").split())
 
 
 def _first_word(text: str, start: int) -> str:
@@ -252,9 +278,11 @@ def clauses(text: str, framed: Callable[[str], int] | None = None) -> tuple[str,
             continue  # code on its own is material; the whole message is still judged
         for sentence in _sentences(line):
             found.append(prefix + sentence)
-            cover = framed(prefix + sentence) if framed is not None else 0
-            if cover < 2:
-                found.extend(prefix + piece for piece in _pieces(sentence, commas=cover == 0))
+            pieces = _pieces(sentence)
+            if pieces and framed is not None:  # the frame is only asked where it could matter
+                cover = framed(prefix + sentence)
+                pieces = [] if cover == 2 else pieces if cover == 0 else _pieces(sentence, commas=False)
+            found.extend(prefix + piece for piece in pieces)
         if line.endswith(":") and not prefix:
             header, header_paragraph = line, paragraph
         if len(found) >= _MAX_CLAUSES:
