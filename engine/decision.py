@@ -213,6 +213,10 @@ class Decider:
             found = self.table.put(bits, self.program.run(atoms, bits >> self.clause_shift))
         return found
 
+    def target(self, bits: int) -> tuple[str, bool]:
+        """(target, requires_tools) of ``outcome(bits)``, without building the outcome."""
+        return self.program.target(self.automaton.atom_bits(bits & self._below_clause), bits >> self.clause_shift)
+
     def decide(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> Outcome:
         return self.outcome(self.bits(prompt, attachments, latency_sensitive))
 

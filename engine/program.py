@@ -121,8 +121,8 @@ def expr_source(expr: Any, bit_of: Mapping[str, int], scores: frozenset[str]) ->
     raise ProgramError(f"malformed expression {expr!r}")
 
 
-def _generate(source: str, name: str) -> Callable:
-    namespace: dict[str, Any] = {"__builtins__": {"bool": bool}}
+def _generate(source: str, name: str, **names: Any) -> Callable:
+    namespace: dict[str, Any] = {"__builtins__": {"bool": bool, "min": min, "max": max}, **names}
     try:
         code = compile(source, f"<hrouter {name}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as exc:  # nesting past Python's parser limits
@@ -186,6 +186,42 @@ class Program:
         self.rules.sort(key=lambda pair: order[pair[0].kind])
         # 1-based positions of the safety rules, as the clause field of a bit set names them.
         self.safety_index = {rule.id: i for i, (rule, _) in enumerate(self.rules, 1) if rule.kind == "safety"}
+        self.target = self._target_code(artifact, bit_of, score_names)
+
+    def _target_code(self, artifact: Artifact, bit_of: Mapping[str, int], score_names: frozenset[str]):
+        """``target(atom_bits, clause_rule) -> (target, requires_tools)``: what ``run`` decides,
+        as one generated function, for ``route_fast``, which needs no receipt. Building the
+        ``Outcome`` (scores, reasons, every matching rule) cost ~55 us of a first-seen prompt;
+        this costs the expansion and a few us. tests/engine/test_program.py checks the two agree."""
+
+        def src(expr: Any) -> str:
+            return expr_source(expr, bit_of, score_names)
+
+        lines = ["def target(a, clause_rule):", "    b = expand(a)", f"    v = {dict.fromkeys(SCORE_NAMES, 0)!r}"]
+        for name, base, saturation, terms in self.scores:
+            lines.append("    p = n = 0; lo = hi = None")
+            for term, _ in terms:
+                if term.kind == "add":
+                    update = f"p += {term.value!r}" if term.value >= 0 else f"n += {term.value!r}"
+                elif term.kind == "floor":
+                    update = f"lo = {term.value!r} if lo is None else max(lo, {term.value!r})"
+                else:
+                    update = f"hi = {term.value!r} if hi is None else min(hi, {term.value!r})"
+                lines.append(f"    if {src(term.when)}:\n        {update}")
+            lines.append(f"    x = min(100, max(0, {base!r} + saturate(p, {saturation!r}) + n))")
+            lines.append("    if lo is not None:\n        x = max(x, lo)")
+            lines.append("    if hi is not None:\n        x = min(x, hi)")
+            lines.append(f"    v[{name!r}] = x")
+        tools = next((f.expr for f in artifact.flags if f.name == "requires_tools"), None)
+        lines.append(f"    t = bool({src(tools)})" if tools is not None else "    t = False")
+        for position, (rule, _) in enumerate(self.rules, 1):
+            if rule.kind == "safety" and rule.override and self.overrides[rule.override]:
+                continue
+            if rule.kind == "default":
+                lines.append(f"    return ({rule.target!r}, t)")
+                break
+            lines.append(f"    if clause_rule == {position} or ({src(rule.when)}):\n        return ({rule.target!r}, t)")
+        return _generate("\n".join(lines) + "\n", "target", expand=self._expand, saturate=saturate)
 
     def expand(self, bits: int) -> int:
         """Add the bits of the derived features that hold (generated straight-line code: a

@@ -1,7 +1,9 @@
 """``ModelRouter``: an artifact plus a catalog, answering ``route_fast`` and ``route``.
 
-Both calls compute the same feature bits, look up the same memoised outcome and the same
-resolution, so ``route_fast(p, h) == route(p, h).selected_engine`` holds by construction.
+Both calls compute the same feature bits and the same resolution. ``route`` builds the full
+outcome (scores, reasons, matched rules); ``route_fast`` without hints asks the program's
+generated target code, which decides as the outcome does (property-tested), so
+``route_fast(p, h) == route(p, h).selected_engine`` holds.
 A repeated prompt costs ``route_fast`` a few dictionary lookups (the scan is memoised per
 text, the engine per scan result); a new one, a literal pass and the RE2 of the few patterns
 its literals allow. ``route`` memoises whole receipts per (bits, hints, include_alternatives). Neither ever raises: anything
@@ -118,12 +120,12 @@ class ModelRouter:
                     engine = self._fast_get((key, clause))
                     if engine is None:
                         bits = self._automaton.key_bits(key) | clause
-                        engine = self._fast.put((key, clause), self._select(bits, NO_HINTS)[1].engine)
+                        engine = self._fast.put((key, clause), self._engine(bits))
                     return engine
                 bits = self.decider.bits(prompt)
                 engine = self._conv_get(bits)
                 if engine is None:
-                    engine = self._conv.put(bits, self._select(bits, NO_HINTS)[1].engine)
+                    engine = self._conv.put(bits, self._engine(bits))
                 return engine
             try:
                 h = self._hints(hints)
@@ -144,21 +146,27 @@ class ModelRouter:
             raise HintError(f"unknown engine {h.force_engine!r} in force_engine")
         return h
 
-    def _requirements(self, outcome: Outcome, bits: int, h: RoutingHints) -> Requirements:
+    def _requirements(self, needs_tools: bool, bits: int, h: RoutingHints) -> Requirements:
         modalities = tuple(m for m, bit in (("image", self._image_bit), ("pdf", self._pdf_bit)) if bits & bit)
         return Requirements(
-            needs_tools=bool(outcome.flags.get("requires_tools", False)),
+            needs_tools=needs_tools,
             modalities=modalities,
             max_cost_tier=h.max_cost_tier,
             max_latency_tier=h.effective_latency_cap,
         )
 
     def _select(self, bits: int, h: RoutingHints) -> tuple[Outcome, Resolution, Requirements]:
-        """The one place an engine is chosen; route_fast and route both come through here."""
+        """Where ``route`` chooses an engine (``route_fast`` without hints: ``_engine``)."""
         outcome = self.decider.outcome(bits)
-        req = self._requirements(outcome, bits, h)
+        req = self._requirements(bool(outcome.flags.get("requires_tools", False)), bits, h)
         forced = h.force_engine if outcome.target != CONFIRM_TARGET else None
         return outcome, self.resolver.resolve(outcome.target, req, forced), req
+
+    def _engine(self, bits: int) -> str:
+        """``_select(bits, NO_HINTS)``'s engine, from the program's target code: route_fast
+        needs no receipt (tests/engine/test_router.py checks the two agree)."""
+        target, needs_tools = self.decider.target(bits)
+        return self.resolver.resolve(target, self._requirements(needs_tools, bits, NO_HINTS)).engine
 
     # -- the receipt ---------------------------------------------------------------------------
 

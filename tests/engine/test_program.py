@@ -200,3 +200,21 @@ def _plain_named(expr, bits, names):
         return all(_plain_named(a, bits, names) for a in args)
     assert head == "or", expr
     return any(_plain_named(a, bits, names) for a in args)
+
+
+@given(st.data())
+def test_the_generated_target_code_decides_as_run(default_program, data):
+    """``Program.target`` (route_fast's decision) picks the same target and requires_tools
+    flag as the full ``run``, for any atoms, any clause verdict and the override switches."""
+    from hrouter.engine.artifact import OVERRIDE_SWITCHES
+    from hrouter.engine.program import Program
+
+    artifact, program = default_program
+    atoms = len(artifact.atoms)
+    bits = data.draw(st.integers(0, (1 << atoms) - 1) | st.sets(st.integers(0, atoms - 1), max_size=16).map(
+        lambda s: sum(1 << i for i in s)))
+    clause_rule = data.draw(st.sampled_from([0, *program.safety_index.values()]))
+    if data.draw(st.booleans()):
+        program = Program(artifact, {name: data.draw(st.booleans()) for name in OVERRIDE_SWITCHES})
+    outcome = program.run(bits, clause_rule)
+    assert program.target(bits, clause_rule) == (outcome.target, bool(outcome.flags.get("requires_tools", False)))
