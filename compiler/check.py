@@ -194,8 +194,9 @@ def check_word_options(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
-# One slip of a word gives some fifty misspellings; a long list with `typos` would grow by that
-# factor (100,000 words took minutes and then failed). The default rules' longest is 50 words.
+# One slip of a word gives some fifty misspellings, each an entry of the spelling table; a long
+# list with `typos` makes that table (and the compile) that much larger (100,000 words took
+# minutes). The default rules' longest is 50 words.
 MAX_TYPO_WORDS = 2_000
 
 
@@ -207,7 +208,7 @@ def check_typo_sizes(sym: Symbols) -> list[Diagnostic]:
             if opt.name == "typos" and len(words.items) > MAX_TYPO_WORDS:
                 out.append(sym.load.diag(
                     "too-large", f"`typos` on a list of {len(words.items):,} words would add some fifty misspellings "
-                    f"each; it is allowed on lists of up to {MAX_TYPO_WORDS:,} words: drop it or split the list", opt.pos))
+                    f"a word to the spelling table; it is allowed on lists of up to {MAX_TYPO_WORDS:,} words: drop it or split the list", opt.pos))
     return out
 
 

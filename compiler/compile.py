@@ -141,8 +141,7 @@ def _whole_set_check(sym: Symbols, patterns: list[Pattern]) -> list[Diagnostic]:
         notes = tuple(f"{p.loc}: '{p.feature}', {len(p.regex)} characters" for p in largest)
         where = SourceLocation(sym.load.files[0].display if sym.load.files else "<rules>")
         return [Diagnostic("engine-rejects", f"the patterns together are too large for the engine's long-text scan "
-                           f"({MAX_MEM >> 20} MB of RE2 memory): {exc}; shorten the largest word lists or drop their "
-                           "`typos` option", where, notes=notes)]
+                           f"({MAX_MEM >> 20} MB of RE2 memory): {exc}; shorten the largest word lists or regexes", where, notes=notes)]
     return []
 
 
@@ -176,6 +175,7 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
         clause_safety=sym.clause_safety,
         clause_frame=sym.clause_frame,
         clause_whole=sym.clause_whole,
+        spellings=tuple(sorted(sym.spellings.items())),
         targets=tuple(sym.targets),
         patterns=tuple(patterns),
         atoms=tuple(atoms),

@@ -10,12 +10,14 @@ left to `check.py` to report.
   (`inflect.py`).
 - `plural` adds the plural of each plain a-z noun, or of a phrase's last word
   (`inflect.plural_forms`): object lists name things in the singular only.
-- `typos` adds the one-slip misspellings of each plain a-z word of five letters or more
-  (`typos.py`), of the words as written, not of their inflected forms (which would make the
-  list about four times longer for slips that are mostly in the stem). A misspelling is left
-  out when it is a common English word (`common_words.txt`, with its inflected forms) or a
-  word of any word list in the rule set (written or inflected, and the words of next_not
-  lists), since either would match text that never meant the word.
+- `typos` maps the one-slip misspellings of each plain a-z word of five letters or more, as
+  written or as `inflect`/`plural` made it (`typos.py`), to that word in `Symbols.spellings`;
+  the artifact carries the table and the engine writes each misspelling as its word before it
+  scans (`engine/spelling.py`), so the list itself stays as written. (Appended to the lists,
+  they made the long-text RE2 set outgrow its memory once object lists had them too.) A
+  misspelling is left out when it is a common English word (`common_words.txt`, with its
+  inflected forms) or a word of any word list in the rule set (written or inflected, and the
+  words of next_not lists), since either would match text that never meant the word.
 
 Every list, with options or none, also matches each of its words without the accents of its
 Latin letters ("zapłać" -> "zaplac", "xóa" -> "xoa": `engine.normalize.unaccented`): people
@@ -56,8 +58,14 @@ def _plurals(words: ast.Words) -> list[ast.Word]:
     return [ast.Word(form, False, w.pos) for w in words.items if not w.prefix for form in plural_forms(normal(w.text))]
 
 
-def _typos(words: ast.Words, known: frozenset[str]) -> list[ast.Word]:
-    return [ast.Word(v, False, w.pos) for w in words.items if not w.prefix for v in typos(normal(w.text), known)]
+def _spellings(words: ast.Words, forms: list[ast.Word], known: frozenset[str], out: dict[str, str]) -> None:
+    """Each misspelling of a word of the list (as written or inflected) -> that word; where two
+    words share one, the first in sorted order keeps it, so a compile is reproducible."""
+    for w in (*(x for x in words.items if not x.prefix), *forms):
+        word = normal(w.text)
+        for v in typos(word, known):
+            if v not in out or word < out[v]:
+                out[v] = word
 
 
 def _unaccented(words: ast.Words, known: set[str]) -> list[ast.Word]:
@@ -98,7 +106,7 @@ def expand(sym: Symbols) -> None:
     known = frozenset(vocabulary)
     for words in flagged:
         if any(o.name == "typos" for o in words.options):
-            extra.setdefault(id(words), []).extend(_typos(words, known))
+            _spellings(words, extra.get(id(words), []), known, sym.spellings)
     for key, forms in accented.items():
         extra.setdefault(key, []).extend(forms)
     replaced = {id(w): _merge(w, extra.get(id(w), [])) for w in lists if id(w) in extra or w.options}

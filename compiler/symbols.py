@@ -39,6 +39,8 @@ class Symbols:
     expects: list[ast.ExpectDef] = attrs.field(factory=list)
     # (kind, name, the definition, the first definition) for the duplicates check
     duplicates: list[tuple[str, str, object, object]] = attrs.field(factory=list)
+    # misspelling -> word, from `words(...; typos)` (expand.py); the scan corrects them (engine/spelling.py)
+    spellings: dict[str, str] = attrs.field(factory=dict)
 
     @property
     def lookback(self) -> int:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 
 Expr = list[Any]
 
@@ -227,3 +227,5 @@ class Artifact:
     clause_safety: bool = False  # `set clause_safety = 1`: safety rules also judge each clause
     clause_frame: str = ""  # `set clause_frame = NAME`: a sentence with it is not split at commas
     clause_whole: str = ""  # `set clause_whole = NAME`: a sentence with it is not split at all
+    # `words(...; typos)`: (misspelling, word), sorted; the scan reads each as its word (engine/spelling.py)
+    spellings: tuple[tuple[str, str], ...] = ()

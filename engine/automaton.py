@@ -25,7 +25,8 @@ import re2
 
 from hrouter.engine.artifact import BUILTIN_ATOMS, Artifact
 from hrouter.engine.literal_scan import LiteralScan, ScanError, compile_set, options
-from hrouter.engine.token_scan import TokenScan
+from hrouter.engine.spelling import Speller
+from hrouter.engine.token_scan import TokenScan, tokenize
 
 # RE2's default 8 MB budget is small for a hundred-odd patterns over long prompts; the DFA
 # then resets its state cache more often (slower, never wrong: a set scan that truly runs out
@@ -104,6 +105,7 @@ class Automaton:
         self._regexes = tuple(p.regex for p in artifact.patterns) + tuple(internal)
         n = len(artifact.patterns)
         self._tokens = TokenScan(artifact.patterns)
+        self._speller = Speller(artifact.spellings)
         # The patterns the token scan does not read, and the internal ones, through RE2; the
         # index each reports there -> its index here.
         rest = [i for i in range(n) if i not in self._tokens.indexes]
@@ -248,12 +250,18 @@ class Automaton:
         return found
 
     def _scan_text(self, text: str) -> list[int]:
+        speller = self._speller
+        long = len(text) > LONG_TEXT // 4 and len(text.encode("utf-8")) > LONG_TEXT
+        parts = None if long else tokenize(text)
+        if speller and speller.found(speller.pieces(text) if parts is None else parts[0]):
+            text = speller.correct(text)
+            parts = None if long else tokenize(text)
         data = text.encode("utf-8")
-        if len(data) > LONG_TEXT:
+        if long:
             return self.long_match(data, text)
-        hits = self._tokens.match(text)
-        if hits is None:  # a control character: the regexes read it (see token_scan.py)
+        if parts is None:  # a control character: the regexes read it (see token_scan.py)
             return self._whole_set().Match(data) or []
+        hits = self._tokens.read(parts)
         rest = self._rest_index
         hits.extend(rest[i] for i in self._set.Match(data))
         return hits

@@ -26,7 +26,7 @@ from hrouter.engine.normalize import KEPT_SYMBOLS
 
 # Characters that end a word: every ASCII character but a letter, digit or `_`, and the symbols
 # the normaliser keeps; any other non-ASCII character in a normalised text is part of a word.
-_NON_WORD = frozenset(c for c in map(chr, range(128)) if not (c.isalnum() or c == "_")) | frozenset(KEPT_SYMBOLS)
+NON_WORD = frozenset(c for c in map(chr, range(128)) if not (c.isalnum() or c == "_")) | frozenset(KEPT_SYMBOLS)
 # White space str.split() knows but RE2's \s does not, and the other control characters.
 _ODD_SPACE = ("\x0b", "\x1c", "\x1d", "\x1e", "\x1f")
 _CONTROL = frozenset(map(chr, [*range(0, 9), *range(14, 32), 127])) - frozenset(_ODD_SPACE)
@@ -60,7 +60,7 @@ def tokenize(text: str) -> tuple[list[str], list[str], list[int]] | None:
         start = -1
         counted = False
         for i, ch in enumerate(piece):
-            if ch in _NON_WORD:
+            if ch in NON_WORD:
                 if ch in _CONTROL:
                     return None
                 if start >= 0:
@@ -208,8 +208,10 @@ class TokenScan:
         """Indexes of the token patterns that match normalised ``text``; None when the text is
         one to leave to the regexes (see ``tokenize``)."""
         parts = tokenize(text)
-        if parts is None:
-            return None
+        return None if parts is None else self.read(parts)
+
+    def read(self, parts: tuple[list[str], list[str], list[int]]) -> list[int]:
+        """``match`` on a text ``tokenize`` has split."""
         words, runs, chunk = parts
         found = self.occurrences(words, runs)
         if not found:

@@ -10,6 +10,7 @@ from hrouter.compiler.expand import expand
 from hrouter.compiler.loader import load
 from hrouter.compiler.parser import parse
 from hrouter.compiler.symbols import collect
+from hrouter.compiler.typos import typos
 from hrouter.engine.decision import Decider
 from hrouter.engine.normalize import normalize
 
@@ -110,29 +111,48 @@ route r: a -> coding
     assert [o.name for o in f.body.options] == ["inflect"]
 
 
-def test_typos_come_from_base_words_and_skip_known_words(write_rules):
-    feats = expanded(write_rules, """
+def expanded_symbols(write_rules, body: str):
+    sym = collect(load(write_rules(HEADER + body + FOOTER)))
+    expand(sym)
+    return sym
+
+
+def test_typos_are_a_spelling_table_not_list_words(write_rules):
+    sym = expanded_symbols(write_rules, """
 feature a = words(delete, purge, wipe; typos)
 feature b = words(delte)
 feature c = next_not(words(go), [dlete])
 route r: a or b or c -> coding
 """)
-    got = texts(feats["a"].body)
-    assert {"deelte", "dleete", "deletee", "deleye"} <= got
-    assert "delte" not in got  # written in another list
-    assert "dlete" not in got  # excluded by a next_not list
-    assert "pure" not in got and "urge" not in got  # common words
-    assert not any(t.startswith("wip") and t != "wipe" for t in got)  # four letters: no typos
-    assert "deleted" not in got  # no inflections without `inflect`
+    assert texts(sym.features["a"].body) == {"delete", "purge", "wipe"}  # the list stays as written
+    table = sym.spellings
+    assert {table[t] for t in ("deelte", "dleete", "deletee", "deleye")} == {"delete"}
+    assert table["pruge"] == "purge"
+    assert "delte" not in table  # written in another list
+    assert "dlete" not in table  # excluded by a next_not list
+    assert "pure" not in table and "urge" not in table  # common words
+    assert not any(v == "wipe" for v in table.values())  # four letters: no typos
+    assert "deleted" not in table.values()  # no inflections without `inflect`
 
 
-def test_inflect_and_typos_combine_without_typos_of_inflections(write_rules):
-    got = texts(expanded(write_rules, """
+def test_typos_of_inflected_forms_map_to_those_forms(write_rules):
+    sym = expanded_symbols(write_rules, """
 feature a = words(delete; inflect, typos)
 route r: a -> coding
-""")["a"].body)
-    assert {"delete", "deleted", "deleting", "deletes", "delte"} <= got
-    assert "deleteing" not in got and "deleetd" not in got
+""")
+    assert {"delete", "deleted", "deleting", "deletes"} <= texts(sym.features["a"].body)
+    assert sym.spellings["delte"] == "delete"
+    assert sym.spellings["deleetd"] == "deleted" and sym.spellings["deletign"] == "deleting"
+    assert not set(sym.spellings) & texts(sym.features["a"].body)
+
+
+def test_a_misspelling_two_words_share_goes_to_the_first_in_order(write_rules):
+    sym = expanded_symbols(write_rules, """
+feature a = words(trace, track; typos)
+route r: a -> coding
+""")
+    shared = set(typos("trace")) & set(typos("track"))
+    assert shared and all(sym.spellings[v] == "trace" for v in shared)
 
 
 def test_options_on_inline_operands_are_expanded(write_rules):
@@ -162,20 +182,25 @@ def _matcher(artifact, feature):
     return lambda text: compiled.search(normalize(text)) is not None
 
 
-def test_lowered_list_matches_forms_and_typos_as_whole_words(compile_text):
+def test_lowered_list_matches_forms_as_whole_words_and_lists_typos_apart(compile_text):
     a = compile_text("""
         feature verbs = words(delete, ship, "tear down"; inflect, typos)
         route r: verbs -> coding
     """)
     m = _matcher(a, "verbs")
-    for text in ("Deleted it", "shipping now", "we tore down the stack", "tearing-down", "delte the row", "deelte"):
+    for text in ("Deleted it", "shipping now", "we tore down the stack", "tearing-down"):
         assert m(text), text
-    for text in ("undeleted", "shipment", "tear", "remote"):
+    for text in ("undeleted", "shipment", "tear", "remote", "delte the row"):
         assert not m(text), text
     (p,) = [p for p in a.patterns if p.feature == "verbs"]
-    # The token scan reads the list: every form and typo is one of its items (no RE2 prefilter).
+    # The token scan reads the list: every form is one of its items (no RE2 prefilter); the
+    # misspellings are in the artifact's spelling table, which the engine applies first.
     listed = {item.words for item in p.tokens.a}
-    assert {("deleted",), ("delte",), ("tore", "down"), ("shipping",)} <= listed and not p.literals
+    assert {("deleted",), ("tore", "down"), ("shipping",)} <= listed and not p.literals
+    assert ("delte",) not in listed and dict(a.spellings)["delte"] == "delete"
+    decider = Decider.from_artifact(a)
+    for text in ("delte the row", "Deelte it", "shiping now"):
+        assert decider.decide(text).target == "coding", text
 
 
 def test_reachability_sees_the_expanded_list(errors_of):

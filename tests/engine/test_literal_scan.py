@@ -33,9 +33,11 @@ def compiled(path):
 
 
 class OneSet:
-    """The reference: every pattern and internal word-count pattern in one RE2 set."""
+    """The reference: every pattern and internal word-count pattern in one RE2 set, over the
+    text as the spelling view writes it (misspellings of `typos` words as their words)."""
 
     def __init__(self, automaton: Automaton):
+        self.correct = automaton._speller.correct
         options = re2.Options()
         options.max_mem = 256 << 20
         options.never_capture = True
@@ -48,7 +50,7 @@ class OneSet:
         self.match = s._set.Match
 
     def __call__(self, text: str) -> list[int]:
-        return sorted(self.match(normalize(text).encode("utf-8")) or [])
+        return sorted(self.match(self.correct(normalize(text)).encode("utf-8")) or [])
 
 
 def scan(automaton: Automaton, text: str) -> list[int]:
