@@ -23,6 +23,7 @@ def test_parts_of_words_and_other_cases_are_left_alone():
 def test_found_asks_only_whole_words():
     assert SPELLER.found(["please", "delte"]) and not SPELLER.found(["please", "delete"])
     assert SPELLER.found(SPELLER.pieces("drop the databse, now")) and not SPELLER.found(SPELLER.pieces("del te"))
+    assert SPELLER.found(SPELLER.pieces("x delte/drop y")) and SPELLER.found(SPELLER.pieces("(databse)"))
 
 
 def test_found_with_token_words_agrees_with_correct():
