@@ -80,10 +80,10 @@ _MAX_CLAUSES = 20_000  # a pathological text; beyond this the rest is judged as 
 
 
 def _outside_quotes(line: str) -> list[bool] | None:
-    """For each character, whether it stands outside quotes and code, or None when the line
-    holds no quote at all (most do). A single quote opens a quote only where it starts a word
+    """For each character, whether it stands outside quotes, code and parentheses, or None when
+    the line holds none of them (most do). A single quote opens a quote only where it starts a word
     ("'Refunds are ...'"), so "I'll" is no quote."""
-    if _QUOTES.isdisjoint(line):
+    if _QUOTES.isdisjoint(line) and "(" not in line:
         return None
     out = [True] * len(line)
     closer = ""
@@ -95,6 +95,11 @@ def _outside_quotes(line: str) -> list[bool] | None:
                 closer = ""
         elif ch in _OPEN_CLOSE:
             closer = _OPEN_CLOSE[ch]
+            out[i] = False
+        elif ch == "(" and ")" in line[i + 1 :]:
+            # A remark in parentheses stays whole ("TODO (for me, not you): ..."); an unclosed
+            # one, as in a ":(" smiley, is no bracket.
+            closer = ")"
             out[i] = False
         elif ch == "'" and (i == 0 or line[i - 1] in " :(") and i + 1 < n and line[i + 1].isalnum():
             closer = "'"
