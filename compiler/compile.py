@@ -183,6 +183,7 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
         scores=tuple(scores),
         flags=tuple(flags),
         rules=tuple(rules),
+        call_rules=tuple(prog.call_rules()),
         expects=tuple(prog.expects()),
         compiler_version=COMPILER_VERSION,
     )

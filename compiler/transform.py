@@ -172,6 +172,11 @@ class ToAst(Transformer):
         reason = children[4] if len(children) > 4 else ""
         return ast.RuleDef("route", rule_id, when, target, reason, self._pos(meta))
 
+    def call(self, meta, children):
+        rule_id, when, _arrow, decision = children[:4]
+        reason = children[4] if len(children) > 4 else ""
+        return ast.RuleDef("call", rule_id, when, decision, reason, self._pos(meta))
+
     def default(self, meta, children):
         kw, _arrow, target = children[:3]
         reason = children[3] if len(children) > 3 else ""
