@@ -122,3 +122,18 @@ def test_call_field_and_scope_names_are_reserved(errors_of):
         route r: command -> coding
     """)
     assert d.code == "reserved-name" and "'command'" in d.message
+
+
+def test_the_reference_example_compiles_and_judges(compile_text):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rules-language.md").read_text(encoding="utf-8")
+    section = doc[doc.index("#### The tool-call scope"):doc.index("When the rule that decides reads")]
+    (example,) = [b for b in re.findall(r"```\n(.*?)```", section, re.S) if b.startswith("feature")]
+    decider = Decider(compile_text(example))
+    assert decider.judge_call("Bash", {"command": "git push -f origin main"}).decision == "ask"
+    assert decider.judge_call("Edit", {"file_path": "/srv/app/.env"}, "/srv/app").decision == "ask"
+    assert decider.judge_call("Glob", {"pattern": "*.py"}).decision == "allow"
+    assert decider.judge_call("mcp__stripe__create_refund", {}).decision == "ask"
+    assert decider.judge_call("Bash", {"command": "ls"}).decision is None
