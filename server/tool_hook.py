@@ -25,6 +25,7 @@ ask); `?safe=allow` answers allow where no rule decided.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Mapping
 
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +39,8 @@ from hrouter.engine.tool_call import ARG_CHARS, DECISIONS
 from hrouter.server.confirmation import families_of
 from hrouter.server.dispatch import CONFIRM
 from hrouter.server.errors import error_response
+
+log = logging.getLogger("hrouter.proxy")
 
 PATH = "/v1/hooks/claude-code"
 EVENT = "PreToolUse"
@@ -148,7 +151,11 @@ async def pre_tool_use(request: Request) -> Response:
     tool_name, tool_input = data["tool_name"], data.get("tool_input") or {}
     large = len(raw) > 32 * 1024
     args = (router, state.confirmations.safety_rules(router), tool_name, tool_input, data.get("cwd", ""))
-    verdict = await run_in_threadpool(judge, *args) if large else judge(*args)
+    try:
+        verdict = await run_in_threadpool(judge, *args) if large else judge(*args)
+    except Exception:  # Claude Code runs a call whose hook failed: a failure here must ask instead
+        log.exception("tool hook: could not judge a %s call", tool_name[:100])
+        verdict = HookVerdict("ask", "hrouter: the tool call could not be judged (see the proxy's log)", ())
     if verdict.decision is None:
         answer = safe_answer
     elif verdict.decision == "ask":

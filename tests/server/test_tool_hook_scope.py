@@ -87,3 +87,21 @@ def test_the_answer_is_exactly_claude_codes_format(http):
     assert list(body) == ["hookSpecificOutput"]
     assert sorted(body["hookSpecificOutput"]) == ["hookEventName", "permissionDecision", "permissionDecisionReason"]
     assert http.post(HOOK, json=hook_input("Bash", {"command": "ls"})).json() == {}
+
+
+def test_a_call_the_rules_fail_to_judge_asks(standins, caplog):
+    from hrouter.server.app import create_app
+    from hrouter.server.config import config_from_data
+    from hrouter.server.threaded import ThreadedServer
+
+    app = create_app(config_from_data(proxy_data({n: u for n, (u, _) in standins.items()}), "tests"))
+    with ThreadedServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        decider = app.state.proxy.holder.router.decider
+
+        def broken(*_args):
+            raise RuntimeError("scan failed")
+
+        decider.judge_call = broken
+        answer, reason = decision(client.post(HOOK, json=hook_input("Bash", {"command": "ls"})))
+    assert answer == "ask" and "could not be judged" in reason
+    assert "could not judge a Bash call" in caplog.text
