@@ -218,7 +218,18 @@ class ExpectDef:
     pos: Pos
 
 
-Statement = Union[Include, SetOption, Targets, FeatureDef, FragmentDef, ScoreDef, FlagDef, RuleDef, ExpectDef]
+@attrs.frozen
+class CallExpectDef:
+    """`expect call "TOOL" [command|path|arguments|in "..."]* -> [not] DECISION`."""
+
+    tool: str
+    parts: tuple[tuple[Ident, str], ...]  # (command/path/arguments/in, its text)
+    negated: bool
+    decision: Ident  # allow, ask, deny, or none
+    pos: Pos
+
+
+Statement = Union[Include, SetOption, Targets, FeatureDef, FragmentDef, ScoreDef, FlagDef, RuleDef, ExpectDef, CallExpectDef]
 
 
 @attrs.frozen

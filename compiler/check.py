@@ -376,6 +376,35 @@ def check_expects(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
+#: where each part of an `expect call` goes in the call's tool_input (`in` is the hook's cwd)
+CALL_EXPECT_KEYS = {"command": "command", "path": "file_path"}
+
+
+def check_call_expects(sym: Symbols) -> list[Diagnostic]:
+    """An `expect call` answers a decision or `none`; each part once; `arguments` is a JSON object."""
+    import json
+
+    out = []
+    for e in sym.call_expects:
+        wanted = (*DECISIONS, "none")
+        if e.decision.name not in wanted:
+            out.append(sym.load.diag("bad-decision", f"an expect call answers {', '.join(wanted)}, not '{e.decision.name}'{_hint(e.decision.name, wanted)}", e.decision.pos))
+        seen: set[str] = set()
+        for kind, text in e.parts:
+            if kind.name in seen:
+                out.append(sym.load.diag("duplicate", f"'{kind.name}' is given twice", kind.pos))
+            seen.add(kind.name)
+            if kind.name == "arguments":
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    value = exc
+                if not isinstance(value, dict):
+                    out.append(sym.load.diag("bad-expect", "arguments must be a JSON object, as a tool call's input is "
+                                             "(\\\" escapes a quote: \"{\\\"text\\\": \\\"hi\\\"}\")", kind.pos))
+    return out
+
+
 def check_unused(sym: Symbols) -> list[Diagnostic]:
     """Warnings, not errors: a feature nothing uses is often a typo elsewhere or a leftover."""
     used: set[str] = set()
@@ -489,6 +518,7 @@ STAGES: tuple[tuple[str, Check, bool], ...] = (
     ("scores-and-flags", check_scores_and_flags, False),
     ("rules", check_rules, False),
     ("expects", check_expects, False),
+    ("call-expects", check_call_expects, False),
     ("unused", check_unused, False),  # warnings only
     ("empty-history", check_empty_history, False),  # warnings only
     ("cycles", check_cycles, True),  # needs every name resolved

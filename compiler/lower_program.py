@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from hrouter.compiler import ast
 from hrouter.compiler.symbols import MEASURES, Symbols, conditions, walk
-from hrouter.engine.artifact import BUILTIN_ATOMS, CALL_SCOPES, Atom, Derived, Expect, Flag, Location, Rule, Score, ScoreTerm, Turn
+from hrouter.engine.artifact import (BUILTIN_ATOMS, CALL_SCOPES, Atom, CallExpect, Derived, Expect, Flag, Location, Rule, Score,
+                                     ScoreTerm, Turn)
 from hrouter.engine.request import FIELDS, MEASURE_FIELDS
 from hrouter.engine.tool_call import CALL_FIELDS
 
@@ -147,4 +148,20 @@ class ProgramLowering:
         for e in self.sym.expects:
             turns = tuple(Turn(t.role, t.text, tuple(a.name for a in t.attachments)) for t in e.context)
             out.append(Expect(e.prompt, e.target.name, loc(e.pos), e.negated, tuple(a.name for a in e.attachments), turns))
+        return out
+
+    def call_expects(self) -> list[CallExpect]:
+        import json
+
+        from hrouter.compiler.check import CALL_EXPECT_KEYS
+
+        out = []
+        for e in self.sym.call_expects:
+            parts = {kind.name: text for kind, text in e.parts}
+            arguments = json.loads(parts["arguments"]) if "arguments" in parts else {}
+            for part, key in CALL_EXPECT_KEYS.items():
+                if part in parts:
+                    arguments[key] = parts[part]
+            text = json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+            out.append(CallExpect(e.tool, text, e.decision.name, loc(e.pos), parts.get("in", ""), e.negated))
         return out

@@ -202,6 +202,16 @@ class ToAst(Transformer):
                 turns[-1] = ast.TurnDef(last.role, last.text, last.attachments + (item,), last.pos)
         return ("after", tuple(turns))
 
+    def call_part(self, meta, children):
+        kind, text = children
+        return (ast.Ident(str(kind), self._tpos(kind)), unquote(text))
+
+    def call_expect(self, meta, children):
+        tool, decision = unquote(children[0]), children[-1]
+        parts = tuple(c for c in children[1:-1] if isinstance(c, tuple))
+        negated = any(isinstance(c, Token) and c.type == "NEGATION" for c in children[1:-1])
+        return ast.CallExpectDef(tool, parts, negated, decision, self._pos(meta))
+
     def expect(self, meta, children):
         prompt = unquote(children[0])
         attachments: tuple = ()

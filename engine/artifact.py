@@ -217,6 +217,23 @@ class Expect:
 
 
 @frozen
+class CallExpect:
+    """`expect call`: a proposed tool call and the call rules' answer (``none``: no rule held)."""
+
+    tool: str
+    arguments: str  # the tool_input, as a JSON object
+    decision: str  # allow, ask, deny or none
+    loc: Location
+    cwd: str = ""
+    negated: bool = False
+
+    @property
+    def prompt(self) -> str:
+        """How a failure report names it (beside a message expect's prompt)."""
+        return f"call {self.tool} {self.arguments}" + (f" in {self.cwd}" if self.cwd else "")
+
+
+@frozen
 class Artifact:
     format_version: int
     source_hash: str  # sha256 over the sources, in load order
@@ -238,3 +255,4 @@ class Artifact:
     spellings: tuple[tuple[str, str], ...] = ()
     # `call` rules, in source order: they judge a proposed tool call (engine/tool_call.py), never a message
     call_rules: tuple[Rule, ...] = ()
+    call_expects: tuple[CallExpect, ...] = ()

@@ -137,3 +137,54 @@ def test_the_reference_example_compiles_and_judges(compile_text):
     assert decider.judge_call("Glob", {"pattern": "*.py"}).decision == "allow"
     assert decider.judge_call("mcp__stripe__create_refund", {}).decision == "ask"
     assert decider.judge_call("Bash", {"command": "ls"}).decision is None
+
+
+def test_expect_call_lines_run_through_the_call_rules(write_rules):
+    import pytest
+
+    from hrouter.compiler import RulesError
+    from hrouter.compiler.compile import compile_rules
+    from hrouter.compiler.expect import run_expects
+
+    body = '''targets balanced, confirmation
+feature destroy = words("rm -rf")
+call shell: command.destroy -> ask "destructive"
+expect call "Bash" command "rm -rf build" -> ask
+expect call "Bash" command "ls" -> none
+expect call "Write" path "/etc/hosts" in "/repo" -> not deny
+expect call "Bash" command "ls" -> ask
+default -> balanced
+'''
+    with pytest.raises(RulesError) as info:
+        compile_rules(write_rules(body))
+    (failure,) = info.value.diagnostics
+    assert failure.code == "expect-failed" and failure.location.line == 7
+    assert failure.message == "expect failed: expected ask, got none"
+    assert 'call:     Bash {"command": "ls"}' in failure.render()
+    results = run_expects(compile_rules(write_rules(body), check_expects=False))
+    assert [r.passed for r in results] == [True, True, True, False]
+    assert results[0].fired == ("shell -> ask (main.rules:3)",) and results[0].rule_id == "shell"
+
+
+def test_expect_call_errors(errors_of):
+    diags = errors_of('''
+        expect call "Bash" command "ls" -> maybe
+        expect call "Grep" arguments "[1, 2]" -> allow
+        expect call "Bash" command "a" command "b" -> none
+    ''')
+    assert [(d.code, d.location.line) for d in diags] == [("bad-decision", 3), ("bad-expect", 4), ("duplicate", 5)]
+    assert "allow, ask, deny, none" in diags[0].message
+
+
+def test_the_reference_expect_call_lines_hold_on_the_reference_example(compile_text):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rules-language.md").read_text(encoding="utf-8")
+    section = doc[doc.index("#### The tool-call scope"):doc.index("When the rule that decides reads")]
+    (example,) = [b for b in re.findall(r"```\n(.*?)```", section, re.S) if b.startswith("feature")]
+    expects = doc[doc.index("A tool call has its own expectation"):doc.index("## Recipes")]
+    lines = re.findall(r"```\n(.*?)```", expects, re.S)[0]
+    assert lines.startswith("expect call")
+    artifact = compile_text(example + lines, check_expects=True)  # raises if one fails
+    assert len(artifact.call_expects) == 5
