@@ -57,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
     features = sum(1 for a in artifact.atoms if a.kind != "builtin" and a.scope == "message") + len(artifact.derived)
     print(
         f"compiled {rules} -> {args.output}: {len(artifact.patterns)} patterns, {features} features, "
-        f"{len(artifact.rules)} rules, {len(artifact.expects)} expects, "
-        f"hash {artifact.source_hash[:12]}, {elapsed * 1000:.0f} ms"
+        f"{len(artifact.rules)} rules, "
+        + (f"{len(artifact.call_rules)} call rules, " if artifact.call_rules else "")
+        + f"{len(artifact.expects) + len(artifact.call_expects)} expects, "
+        + f"hash {artifact.source_hash[:12]}, {elapsed * 1000:.0f} ms"
         + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else "")
     )
     return 0

@@ -82,7 +82,9 @@ Lexical = Union[Words, Near, NextNot, Regex]
 class Ref:
     name: str
     pos: Pos
-    scope: str | None = None  # "assistant", "history", "context" or None for the latest message
+    # "assistant", "history", "context", "system", a request or tool-call field, a tool-call text
+    # scope ("command", ...), or None for the latest message
+    scope: str | None = None
 
 
 @attrs.frozen
@@ -189,10 +191,10 @@ class FlagDef:
 
 @attrs.frozen
 class RuleDef:
-    kind: str  # "safety", "route", "default"
+    kind: str  # "safety", "route", "default", "call" (a tool call's judge)
     id: Ident
     when: Expr
-    target: Ident
+    target: Ident  # call rules: the decision, allow, ask or deny
     reason: str
     pos: Pos
     override: Ident | None = None
@@ -216,7 +218,18 @@ class ExpectDef:
     pos: Pos
 
 
-Statement = Union[Include, SetOption, Targets, FeatureDef, FragmentDef, ScoreDef, FlagDef, RuleDef, ExpectDef]
+@attrs.frozen
+class CallExpectDef:
+    """`expect call "TOOL" [command|path|arguments|in "..."]* -> [not] DECISION`."""
+
+    tool: str
+    parts: tuple[tuple[Ident, str], ...]  # (command/path/arguments/in, its text)
+    negated: bool
+    decision: Ident  # allow, ask, deny, or none
+    pos: Pos
+
+
+Statement = Union[Include, SetOption, Targets, FeatureDef, FragmentDef, ScoreDef, FlagDef, RuleDef, ExpectDef, CallExpectDef]
 
 
 @attrs.frozen

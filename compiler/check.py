@@ -17,13 +17,14 @@ from hrouter.compiler.fragments import references, source_column
 from hrouter.compiler.lower_patterns import MAX_DISTANCE
 from hrouter.compiler.reachability import unreachable_rules
 from hrouter.compiler.symbols import ATTACHMENTS, FLAG_NAMES, MEASURES, OPTIONS, SCOPES, Symbols, conditions, walk
-from hrouter.engine.artifact import BUILTIN_ATOMS, OVERRIDE_SWITCHES, SCORE_NAMES
+from hrouter.engine.artifact import BUILTIN_ATOMS, CALL_SCOPES, OVERRIDE_SWITCHES, SCORE_NAMES
 from hrouter.engine.request import FIELDS, MEASURE_FIELDS
+from hrouter.engine.tool_call import CALL_FIELDS, DECISIONS
 
 Check = Callable[[Symbols], list[Diagnostic]]
 
 RESERVED = (set(BUILTIN_ATOMS) | set(MEASURES) | set(SCORE_NAMES) | set(SCOPES) | set(FIELDS) | set(MEASURE_FIELDS)
-            | {"true", "not", "and", "or"})
+            | set(CALL_FIELDS) | set(CALL_SCOPES) | {"true", "not", "and", "or"})
 
 
 def _hint(name: str, candidates) -> str:
@@ -92,14 +93,25 @@ def _check_request_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> Non
         ))
 
 
+def _check_call_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
+    """`FIELD.VALUE` on a tool-call field: as for request fields, a value it cannot take."""
+    values = CALL_FIELDS[ref.scope]
+    if values is not None and ref.name not in values:
+        out.append(sym.load.diag(
+            "bad-field", f"'{ref.scope}.{ref.name}' cannot hold: {ref.scope} takes {', '.join(values)}{_hint(ref.name, values)} (values)", ref.pos))
+
+
 def _check_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
     name = ref.name
     if ref.scope in FIELDS:
         _check_request_ref(sym, ref, out)
         return
-    if ref.scope is not None and ref.scope not in SCOPES:
-        known = (*SCOPES, *FIELDS)
-        out.append(sym.load.diag("unknown-scope", f"unknown scope or request field '{ref.scope}'{_hint(ref.scope, known)}; scopes: {', '.join(SCOPES)}; request fields: {', '.join(FIELDS)}", ref.pos))
+    if ref.scope in CALL_FIELDS:
+        _check_call_ref(sym, ref, out)
+        return
+    if ref.scope is not None and ref.scope not in SCOPES and ref.scope not in CALL_SCOPES:
+        known = (*SCOPES, *FIELDS, *CALL_SCOPES, *CALL_FIELDS)
+        out.append(sym.load.diag("unknown-scope", f"unknown scope or request field '{ref.scope}'{_hint(ref.scope, known)}; scopes: {', '.join(SCOPES)}; request fields: {', '.join(FIELDS)}; tool-call scopes: {', '.join(CALL_SCOPES)}; tool-call fields: {', '.join(CALL_FIELDS)}", ref.pos))
         return
     if name in BUILTIN_ATOMS:
         if ref.scope is not None:
@@ -322,6 +334,10 @@ def check_rules(sym: Symbols) -> list[Diagnostic]:
         first = sym.load.files[0].rel if sym.load.files else "main.rules"
         out.append(sym.load.diag("no-targets", "no `targets` declared", ast.Pos(first, 1, 1)))
     for r in sym.rules:
+        if r.kind == "call":
+            if r.target.name not in DECISIONS:
+                out.append(sym.load.diag("bad-decision", f"a call rule answers {', '.join(DECISIONS)}, not '{r.target.name}'{_hint(r.target.name, DECISIONS)}", r.target.pos))
+            continue
         if r.target.name not in sym.targets and sym.targets:
             out.append(sym.load.diag("unknown-target", f"unknown target '{r.target.name}'{_hint(r.target.name, sym.targets)}", r.target.pos))
         if r.kind == "safety" and r.target.name != "confirmation":
@@ -360,11 +376,40 @@ def check_expects(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
+#: where each part of an `expect call` goes in the call's tool_input (`in` is the hook's cwd)
+CALL_EXPECT_KEYS = {"command": "command", "path": "file_path"}
+
+
+def check_call_expects(sym: Symbols) -> list[Diagnostic]:
+    """An `expect call` answers a decision or `none`; each part once; `arguments` is a JSON object."""
+    import json
+
+    out = []
+    for e in sym.call_expects:
+        wanted = (*DECISIONS, "none")
+        if e.decision.name not in wanted:
+            out.append(sym.load.diag("bad-decision", f"an expect call answers {', '.join(wanted)}, not '{e.decision.name}'{_hint(e.decision.name, wanted)}", e.decision.pos))
+        seen: set[str] = set()
+        for kind, text in e.parts:
+            if kind.name in seen:
+                out.append(sym.load.diag("duplicate", f"'{kind.name}' is given twice", kind.pos))
+            seen.add(kind.name)
+            if kind.name == "arguments":
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    value = exc
+                if not isinstance(value, dict):
+                    out.append(sym.load.diag("bad-expect", "arguments must be a JSON object, as a tool call's input is "
+                                             "(\\\" escapes a quote: \"{\\\"text\\\": \\\"hi\\\"}\")", kind.pos))
+    return out
+
+
 def check_unused(sym: Symbols) -> list[Diagnostic]:
     """Warnings, not errors: a feature nothing uses is often a typo elsewhere or a leftover."""
     used: set[str] = set()
     for _ctx, expr in conditions(sym):
-        used.update(n.name for n in walk(expr) if isinstance(n, ast.Ref) and n.scope not in FIELDS)
+        used.update(n.name for n in walk(expr) if isinstance(n, ast.Ref) and n.scope not in FIELDS and n.scope not in CALL_FIELDS)
     for f in sym.features.values():
         b = f.body
         operands = [b.a, b.b] if isinstance(b, ast.Near) else [b.a] if isinstance(b, ast.NextNot) else []
@@ -397,6 +442,67 @@ def check_empty_history(sym: Symbols) -> list[Diagnostic]:
     return out
 
 
+def _side(sym: Symbols, node) -> str | None:
+    """What a condition's leaf reads: "call" (a proposed tool call), "message" (the
+    conversation or the request), or None (true, or a derived feature: look inside)."""
+    if isinstance(node, ast.Compare):
+        return "message"  # measures, request measures and scores are all of the message
+    if not isinstance(node, ast.Ref):
+        return None
+    if ref_is_call(node):
+        return "call"
+    if node.scope is None and sym.is_derived(node.name):
+        return None
+    return "message"
+
+
+def ref_is_call(ref: ast.Ref) -> bool:
+    return ref.scope in CALL_FIELDS or ref.scope in CALL_SCOPES
+
+
+def _text(node) -> str:
+    if isinstance(node, ast.Compare):
+        return f"{node.name} {node.op} {node.value}"
+    return f"{node.scope}.{node.name}" if node.scope else node.name
+
+
+def check_call_scope(sym: Symbols) -> list[Diagnostic]:
+    """A tool-call field holds only where a tool call is judged (a `call` rule) and a message
+    feature only where a message is (every other rule, score and flag): a test that cannot
+    exist where its rule runs is an error at the test, naming the rule (and the derived
+    features it came through), like a request field that cannot hold."""
+    out: list[Diagnostic] = []
+    reported: set[tuple[ast.Pos, str]] = set()
+    users = [(r.kind == "call", f"{r.kind} rule '{r.id.name}' ({r.pos.file}:{r.pos.line})" if r.kind != "default"
+              else f"the default route ({r.pos.file}:{r.pos.line})", r.when) for r in sym.rules]
+    users += [(False, f"score '{s.name.name}' ({t.pos.file}:{t.pos.line})", t.when) for s in sym.scores.values() for t in s.terms]
+    users += [(False, f"flag '{f.name.name}' ({f.pos.file}:{f.pos.line})", f.expr) for f in sym.flags.values()]
+    for in_call, where, expr in users:
+        want = "call" if in_call else "message"
+        stack: list[tuple[ast.Expr, tuple[str, ...]]] = [(expr, ())]
+        seen: set[str] = set()
+        while stack:
+            top, via = stack.pop()
+            for node in walk(top):
+                side = _side(sym, node)
+                if side is None and isinstance(node, ast.Ref) and node.name in sym.features and node.name not in seen:
+                    seen.add(node.name)  # each derived feature once per user: shared ones are common
+                    stack.append((sym.features[node.name].body, (*via, node.name)))
+                if side is None or side == want or (node.pos, want) in reported:
+                    continue
+                reported.add((node.pos, want))
+                through = f", and reaches it through {' -> '.join(via)}" if via else ""
+                if in_call:
+                    message = (f"'{_text(node)}' reads the message or the request, which a call rule never sees: "
+                               f"{where} judges a tool call{through}; use a tool-call field "
+                               f"({', '.join(f + '.' for f in CALL_FIELDS)}) or a tool-call text scope ({', '.join(s + '.' for s in CALL_SCOPES)})")
+                else:
+                    message = (f"'{_text(node)}' is a tool-call field, which holds only in a call rule: "
+                               f"{where} judges a message, where no tool call exists{through}")
+                out.append(sym.load.diag("bad-scope", message, node.pos))
+    return out
+
+
 def check_reachability(sym: Symbols) -> list[Diagnostic]:
     return [sym.load.diag("unreachable", message, pos) for pos, message in unreachable_rules(sym)]
 
@@ -412,9 +518,11 @@ STAGES: tuple[tuple[str, Check, bool], ...] = (
     ("scores-and-flags", check_scores_and_flags, False),
     ("rules", check_rules, False),
     ("expects", check_expects, False),
+    ("call-expects", check_call_expects, False),
     ("unused", check_unused, False),  # warnings only
     ("empty-history", check_empty_history, False),  # warnings only
     ("cycles", check_cycles, True),  # needs every name resolved
+    ("call-scope", check_call_scope, True),  # follows derived features: needs no cycles
     ("reachability", check_reachability, True),  # inlines derived features: needs no cycles
 )
 

@@ -183,6 +183,8 @@ def build(path: str | os.PathLike[str]) -> tuple[Artifact | None, list[Diagnosti
         scores=tuple(scores),
         flags=tuple(flags),
         rules=tuple(rules),
+        call_rules=tuple(prog.call_rules()),
+        call_expects=tuple(prog.call_expects()),
         expects=tuple(prog.expects()),
         compiler_version=COMPILER_VERSION,
     )

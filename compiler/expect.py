@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from hrouter.compiler.diagnostics import Diagnostic
-from hrouter.engine.artifact import Artifact, Expect
+from hrouter.engine.artifact import Artifact, CallExpect, Expect
 
 
 @attrs.frozen
@@ -49,6 +49,52 @@ class ExpectResult:
         return load.diag("expect-failed", f"expect failed: expected {self.wanted()}, got {self.got}", Pos(loc.file, loc.line, loc.column), self.notes())
 
 
+@attrs.frozen
+class CallExpectResult:
+    """An `expect call` line's result, read like an ExpectResult (``passed``, ``got``,
+    ``wanted``, ``notes``, ``diagnostic``)."""
+
+    expect: CallExpect
+    passed: bool
+    got: str
+    fired: tuple[str, ...]  # the call rules that held, as "id -> decision (file:line)"
+    rule_id: str = ""
+    rule_loc: str = ""
+
+    def wanted(self) -> str:
+        return f"not {self.expect.decision}" if self.expect.negated else self.expect.decision
+
+    def notes(self) -> tuple[str, ...]:
+        e = self.expect
+        lines = [f"call:     {e.tool} {e.arguments}" + (f" in {e.cwd!r}" if e.cwd else ""),
+                 f"expected: {self.wanted()}", f"got:      {self.got}"]
+        if self.fired:
+            lines.append(f"fired:    {', '.join(self.fired)}")
+        return tuple(lines)
+
+    def diagnostic(self, load) -> Diagnostic:
+        from hrouter.compiler.ast import Pos
+
+        loc = self.expect.loc
+        return load.diag("expect-failed", f"expect failed: expected {self.wanted()}, got {self.got}",
+                         Pos(loc.file, loc.line, loc.column), self.notes())
+
+
+def _call_results(decider, artifact: Artifact) -> list[CallExpectResult]:
+    import json
+
+    out = []
+    for e in artifact.call_expects:
+        verdict = decider.judge_call(e.tool, json.loads(e.arguments), e.cwd)
+        got = verdict.decision or "none"
+        deciding = verdict.deciding[0] if verdict.deciding else None
+        out.append(CallExpectResult(
+            expect=e, passed=(got == e.decision) != e.negated, got=got,
+            fired=tuple(f"{h.id} -> {h.decision} ({h.loc})" for h in verdict.hits),
+            rule_id=deciding.id if deciding else "", rule_loc=deciding.loc if deciding else ""))
+    return out
+
+
 def decider_available() -> bool:
     try:
         from hrouter.engine.decision import Decider  # noqa: F401
@@ -68,8 +114,9 @@ class EngineRejected(Exception):
     """The engine could not load the artifact to run the expects (say, the RE2 set is too big)."""
 
 
-def run_expects(artifact: Artifact, overrides=None) -> list[ExpectResult]:
-    """One result per expect line; empty when the engine has no Decider yet."""
+def run_expects(artifact: Artifact, overrides=None) -> list[ExpectResult | CallExpectResult]:
+    """One result per expect line, the `expect call` lines last; empty when the engine has no
+    Decider yet."""
     try:
         from hrouter.engine.decision import Decider
     except ImportError:
@@ -107,4 +154,4 @@ def run_expects(artifact: Artifact, overrides=None) -> list[ExpectResult]:
                 features=tuple(located(n) for n in sorted(_names(getattr(outcome, "features", ())))),
             )
         )
-    return results
+    return results + _call_results(decider, artifact)

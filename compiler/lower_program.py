@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from hrouter.compiler import ast
 from hrouter.compiler.symbols import MEASURES, Symbols, conditions, walk
-from hrouter.engine.artifact import BUILTIN_ATOMS, Atom, Derived, Expect, Flag, Location, Rule, Score, ScoreTerm, Turn
+from hrouter.engine.artifact import (BUILTIN_ATOMS, CALL_SCOPES, Atom, CallExpect, Derived, Expect, Flag, Location, Rule, Score,
+                                     ScoreTerm, Turn)
 from hrouter.engine.request import FIELDS, MEASURE_FIELDS
+from hrouter.engine.tool_call import CALL_FIELDS
 
-_SCOPE_ORDER = ("assistant", "history", "system")
+_SCOPE_ORDER = ("assistant", "history", "system", *CALL_SCOPES)
 
 
 def loc(pos: ast.Pos) -> Location:
@@ -29,6 +31,7 @@ class ProgramLowering:
         self.sym = sym
         self.inline_measures: dict[str, ast.Compare] = {}
         self.request_atoms: dict[str, Atom] = {}  # request fields and measures, by atom name
+        self.call_atoms: dict[str, Atom] = {}  # tool-call fields, by atom name
 
     # ---- conditions ---------------------------------------------------------------------------
     def expr(self, node) -> list:
@@ -54,6 +57,10 @@ class ProgramLowering:
             if node.scope in FIELDS:
                 name = f"{node.scope}.{node.name}"
                 self.request_atoms.setdefault(name, Atom(name, "request", loc(node.pos), field=node.scope, key=node.name))
+                return ["ref", name]
+            if node.scope in CALL_FIELDS:
+                name = f"{node.scope}.{node.name}"
+                self.call_atoms.setdefault(name, Atom(name, "call", loc(node.pos), field=node.scope, key=node.name))
                 return ["ref", name]
             if node.scope == "context":
                 return ["or", ["ref", f"assistant.{node.name}"], ["ref", f"history.{node.name}"]]
@@ -110,6 +117,7 @@ class ProgramLowering:
             out.append(Atom(name, "numeric", loc(node.pos), measure=MEASURES[node.name], op=node.op, value=node.value))
         out.extend(Atom(b, "builtin") for b in BUILTIN_ATOMS)
         out.extend(atom for _, atom in sorted(self.request_atoms.items()))
+        out.extend(atom for _, atom in sorted(self.call_atoms.items()))
         return out
 
     def scores(self) -> list[Score]:
@@ -123,16 +131,37 @@ class ProgramLowering:
         return [Flag(f.name.name, self.expr(f.expr), loc(f.pos)) for f in self.sym.flags.values()]
 
     def rules(self) -> list[Rule]:
-        by_kind = {"safety": [], "route": [], "default": []}
+        by_kind = {"safety": [], "route": [], "default": [], "call": []}
         for r in self.sym.rules:
             reason = r.reason or ("default route" if r.kind == "default" else f"{r.kind} rule {r.id.name}")
             override = r.override.name if r.override is not None else None
             by_kind[r.kind].append(Rule(r.id.name, r.kind, self.expr(r.when), r.target.name, reason, loc(r.pos), override))
+        self._call_rules = by_kind["call"]
         return by_kind["safety"] + by_kind["route"] + by_kind["default"][:1]
+
+    def call_rules(self) -> list[Rule]:
+        """The `call` rules in source order (after ``rules()``, which sorts them out)."""
+        return self._call_rules
 
     def expects(self) -> list[Expect]:
         out = []
         for e in self.sym.expects:
             turns = tuple(Turn(t.role, t.text, tuple(a.name for a in t.attachments)) for t in e.context)
             out.append(Expect(e.prompt, e.target.name, loc(e.pos), e.negated, tuple(a.name for a in e.attachments), turns))
+        return out
+
+    def call_expects(self) -> list[CallExpect]:
+        import json
+
+        from hrouter.compiler.check import CALL_EXPECT_KEYS
+
+        out = []
+        for e in self.sym.call_expects:
+            parts = {kind.name: text for kind, text in e.parts}
+            arguments = json.loads(parts["arguments"]) if "arguments" in parts else {}
+            for part, key in CALL_EXPECT_KEYS.items():
+                if part in parts:
+                    arguments[key] = parts[part]
+            text = json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+            out.append(CallExpect(e.tool, text, e.decision.name, loc(e.pos), parts.get("in", ""), e.negated))
         return out

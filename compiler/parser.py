@@ -31,6 +31,7 @@ _READABLE = {
     "WORD": "a word",
     "CMP_OP": "a comparison (>=, <, ...)",
     "TERM_KIND": "a score term (+, -, floor, cap)",
+    "CALL_PART": "a tool-call part (command, path, arguments, in)",
     "NEGATION": "'not'",
     "DEFAULT": "'default'",
     "BASE": "'base'",
@@ -48,7 +49,7 @@ _CHARACTER_HINTS = {
     "=": " (compare with `==`, `>=`, `<=`)",
 }
 
-_STATEMENT_KEYWORDS = ("include", "set", "targets", "feature", "fragment", "score", "flag", "safety", "route", "default", "expect")
+_STATEMENT_KEYWORDS = ("include", "set", "targets", "feature", "fragment", "score", "flag", "safety", "route", "call", "default", "expect")
 
 
 @functools.lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ class Symbols:
     flags: dict[str, ast.FlagDef] = attrs.field(factory=dict)
     rules: list[ast.RuleDef] = attrs.field(factory=list)
     expects: list[ast.ExpectDef] = attrs.field(factory=list)
+    call_expects: list[ast.CallExpectDef] = attrs.field(factory=list)
     # (kind, name, the definition, the first definition) for the duplicates check
     duplicates: list[tuple[str, str, object, object]] = attrs.field(factory=list)
     # misspelling -> word, from `words(...; typos)` (expand.py); the scan corrects them (engine/spelling.py)
@@ -107,6 +108,8 @@ def collect(load: LoadResult) -> Symbols:
                 _add(sym, rule_ids, "rule", st.id.name, st)
         elif isinstance(st, ast.ExpectDef):
             sym.expects.append(st)
+        elif isinstance(st, ast.CallExpectDef):
+            sym.call_expects.append(st)
     return sym
 
 

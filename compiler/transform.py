@@ -172,6 +172,11 @@ class ToAst(Transformer):
         reason = children[4] if len(children) > 4 else ""
         return ast.RuleDef("route", rule_id, when, target, reason, self._pos(meta))
 
+    def call(self, meta, children):
+        rule_id, when, _arrow, decision = children[:4]
+        reason = children[4] if len(children) > 4 else ""
+        return ast.RuleDef("call", rule_id, when, decision, reason, self._pos(meta))
+
     def default(self, meta, children):
         kw, _arrow, target = children[:3]
         reason = children[3] if len(children) > 3 else ""
@@ -196,6 +201,16 @@ class ToAst(Transformer):
                 last = turns[-1]
                 turns[-1] = ast.TurnDef(last.role, last.text, last.attachments + (item,), last.pos)
         return ("after", tuple(turns))
+
+    def call_part(self, meta, children):
+        kind, text = children
+        return (ast.Ident(str(kind), self._tpos(kind)), unquote(text))
+
+    def call_expect(self, meta, children):
+        tool, decision = unquote(children[0]), children[-1]
+        parts = tuple(c for c in children[1:-1] if isinstance(c, tuple))
+        negated = any(isinstance(c, Token) and c.type == "NEGATION" for c in children[1:-1])
+        return ast.CallExpectDef(tool, parts, negated, decision, self._pos(meta))
 
     def expect(self, meta, children):
         prompt = unquote(children[0])

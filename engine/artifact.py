@@ -18,7 +18,8 @@ Atoms are the bits of the key the decision table is indexed by; their position i
 ``Artifact.atoms`` is their bit number. Lexical atoms are set by the RE2 pass (one atom per
 lexical feature and scope), numeric atoms by prompt measures, builtin atoms by the request
 (attachments, hints, conversation shape), request atoms by a field of the request body or the
-route the previous user turn takes (``engine/request.py``).
+route the previous user turn takes (``engine/request.py``), call atoms by a field of a proposed
+tool call (``engine/tool_call.py``), which only `call` rules read.
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 
 Expr = list[Any]
 
-Scope = Literal["message", "assistant", "history", "system"]
-AtomKind = Literal["lexical", "numeric", "builtin", "request"]
+# "command", "path", "arguments", "tool_name": the texts of a proposed tool call (engine/tool_call.py)
+Scope = Literal["message", "assistant", "history", "system", "command", "path", "arguments", "tool_name"]
+AtomKind = Literal["lexical", "numeric", "builtin", "request", "call"]
 Measure = Literal["chars", "tokens", "words"]
-RuleKind = Literal["safety", "route", "default"]
+RuleKind = Literal["safety", "route", "default", "call"]
 
 #: Builtin atoms every artifact may reference; the engine sets them from the request.
 BUILTIN_ATOMS = (
@@ -64,6 +66,10 @@ OVERRIDE_SWITCHES = (
 )
 
 SCORE_NAMES = ("complexity", "risk", "confidence")
+
+#: The lexical scopes over a proposed tool call's texts, which only `call` rules read
+#: (``engine/tool_call.py``): the shell command, the file path, every argument, the tool's name.
+CALL_SCOPES = ("command", "path", "arguments", "tool_name")
 
 
 @frozen
@@ -142,7 +148,8 @@ class Atom:
     op: str | None = None  # numeric only: "<", "<=", ">", ">=", "==", "!="
     value: int | None = None  # numeric only; request: the threshold of a measure field
     # request only: the field ("previous", "tool", "tool_choice", "reasoning", "model",
-    # "context_tokens") and the value it is tested for (a target, a tool or model name, ...)
+    # "context_tokens") and the value it is tested for (a target, a tool or model name, ...);
+    # call only: the field ("call", "mcp_server", "mcp_tool", "path_in") and its value
     field: str | None = None
     key: str | None = None
 
@@ -186,7 +193,7 @@ class Rule:
     id: str
     kind: RuleKind
     when: Expr  # ["true"] for the default rule
-    target: str
+    target: str  # call rules: the decision, allow, ask or deny
     reason: str
     loc: Location
     override: str | None = None  # safety rules: the catalog switch that disables this rule
@@ -210,6 +217,23 @@ class Expect:
 
 
 @frozen
+class CallExpect:
+    """`expect call`: a proposed tool call and the call rules' answer (``none``: no rule held)."""
+
+    tool: str
+    arguments: str  # the tool_input, as a JSON object
+    decision: str  # allow, ask, deny or none
+    loc: Location
+    cwd: str = ""
+    negated: bool = False
+
+    @property
+    def prompt(self) -> str:
+        """How a failure report names it (beside a message expect's prompt)."""
+        return f"call {self.tool} {self.arguments}" + (f" in {self.cwd}" if self.cwd else "")
+
+
+@frozen
 class Artifact:
     format_version: int
     source_hash: str  # sha256 over the sources, in load order
@@ -229,3 +253,6 @@ class Artifact:
     clause_whole: str = ""  # `set clause_whole = NAME`: a sentence with it is not split at all
     # `words(...; typos)`: (misspelling, word), sorted; the scan reads each as its word (engine/spelling.py)
     spellings: tuple[tuple[str, str], ...] = ()
+    # `call` rules, in source order: they judge a proposed tool call (engine/tool_call.py), never a message
+    call_rules: tuple[Rule, ...] = ()
+    call_expects: tuple[CallExpect, ...] = ()

@@ -23,7 +23,7 @@ from functools import reduce
 
 import re2
 
-from hrouter.engine.artifact import BUILTIN_ATOMS, Artifact
+from hrouter.engine.artifact import BUILTIN_ATOMS, CALL_SCOPES, Artifact
 from hrouter.engine.literal_scan import LiteralScan, ScanError, compile_set, options
 from hrouter.engine.spelling import Speller
 from hrouter.engine.token_scan import TokenScan, tokenize
@@ -115,7 +115,7 @@ class Automaton:
         self._memo_get = self._memo.get
         self._whole = None  # one set over every pattern, built on the first long text
         self._filter = None  # built on the first long, varied text (see long_match)
-        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history", "system")}
+        masks = {scope: [0] * (n + len(internal)) for scope in ("message", "assistant", "history", "system", *CALL_SCOPES)}
         for j in range(len(internal)):
             masks["message"][n + j] = 1 << (self._shift + j)
         feature_patterns: dict[str, list[int]] = {}
@@ -133,6 +133,8 @@ class Automaton:
         self.assistant_masks = tuple(masks["assistant"])
         self.history_masks = tuple(masks["history"])
         self.system_masks = tuple(masks["system"])
+        # The texts of a proposed tool call, which only `call` rules read (engine/tool_call.py).
+        self.call_masks = {scope: tuple(masks[scope]) for scope in CALL_SCOPES}
         self._message_mask_of = self.message_masks.__getitem__
         self.scans_assistant = any(self.assistant_masks)
         self.scans_history = any(self.history_masks)

@@ -19,6 +19,7 @@ from hrouter.engine.table import DEFAULT_SIZE, BoundedTable
 if TYPE_CHECKING:  # imported where used: a string prompt needs neither
     from hrouter.engine.conversation import Conversation
     from hrouter.engine.explanation import Explanation
+    from hrouter.engine.tool_call import CallVerdict
 
 _ATTACHMENT_ATOMS = {"image": "attachment_image", "pdf": "attachment_pdf", "code": "attachment_code"}
 #: builtins a conversation's shape sets (Conversation.marks)
@@ -60,6 +61,7 @@ class Decider:
 
         self._previous: BoundedTable[Outcome] = BoundedTable(table_size)
 
+        self._call_judge = None  # built by judge_call, which only the tool-call hook asks
         self._inheriting = {rule: sum(self.automaton.bit[n] for n in refs)
                             for rule, refs in previous_refs(artifact).items()}
 
@@ -219,6 +221,15 @@ class Decider:
 
     def decide(self, prompt: object, attachments: Iterable[str] = (), latency_sensitive: bool = False) -> Outcome:
         return self.outcome(self.bits(prompt, attachments, latency_sensitive))
+
+    def judge_call(self, tool_name: object, tool_input: object, cwd: object = "") -> CallVerdict:
+        """The `call` rules' verdict on a proposed tool call (engine/tool_call.py), over this
+        decider's automaton and program; the judge is built on the first call."""
+        from hrouter.engine.tool_call import CallJudge, read_call
+
+        if self._call_judge is None:
+            self._call_judge = CallJudge(self.artifact, self.automaton, self.program)
+        return self._call_judge.judge(read_call(tool_name, tool_input, cwd))
 
     def check_expect(self, expect: Expect) -> tuple[bool, Outcome]:
         outcome = self.decide(expect_messages(expect), expect.attachments)

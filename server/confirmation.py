@@ -34,7 +34,8 @@ FAMILIES = ("destructive", "send", "purchase", "deploy", "calendar", "external")
 UNCLASSIFIED = "unclassified"
 #: Families by the catalog switch that turns a safety rule off; a rule named for a family
 #: (``deploy``, ``approve_calendar``) gives that family, so a rule set that splits the
-#: high-impact rule gets the finer family without a change here.
+#: high-impact rule gets the finer family without a change here (the packaged rules do:
+#: rules/families.rules).
 _FAMILY_OF_SWITCH = {
     "allow_destructive_actions": "destructive",
     "allow_send_actions": "send",

@@ -78,4 +78,4 @@ def checked_artifact(rules: str | os.PathLike[str] | None) -> Artifact:
     if failures:
         raise ExpectsFailed(str(path), failures)
     # Routing never reads the expects; the router keeps what the cache would have given it.
-    return attrs.evolve(artifact, expects=())
+    return attrs.evolve(artifact, expects=(), call_expects=())

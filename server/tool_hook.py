@@ -1,21 +1,31 @@
 """Judging a proposed tool call where the risk actually runs: an endpoint in the format of Claude
 Code's `PreToolUse` HTTP hook (docs/confirmation.md shows how to wire it).
 
-Input: the hook's JSON (`hook_event_name`, `tool_name`, `tool_input`, ...). Output:
-`hookSpecificOutput` with `permissionDecision` ask (or deny, with `?risky=deny`) when a safety
-rule fires, with the reasons; otherwise no decision, so Claude Code's own permission flow
-applies (or allow, with `?safe=allow`).
+Input: the hook's JSON (`hook_event_name`, `tool_name`, `tool_input`, `cwd`, ...). Output:
+`hookSpecificOutput` with `permissionDecision` allow, ask or deny and the reasons with the rules
+that gave them, or `{}` (no decision: Claude Code's own permission flow applies).
 
-The call is judged by the same compiled rules, in the two places they address it: as the
-request itself (the shell command, or the tool's name in words and its arguments, as the
-latest user message, judged clause by clause) and as a tool call an assistant proposed and the
-user approves (the assistant scope reads a tool call as "name words arguments",
-engine/conversation.py). A rule firing in either asks.
+Two parts of the same compiled rules judge a call, and the stricter answer wins (deny over ask
+over allow):
+
+- the `call` rules (the tool-call scope, engine/tool_call.py, rules/tool_calls.rules), which
+  read the call's own fields: the tool, its command, its file path and where that lies, an MCP
+  tool's server and name, its arguments' text;
+- the safety rules, on the call's text as a message (the shell command, or the tool's name in
+  words and its arguments, judged clause by clause) and as a tool call an assistant proposed
+  and the user approves (the assistant scope reads one as "name words arguments",
+  engine/conversation.py); a safety rule firing asks. When the call rules allow the call (a
+  tool that only reads), its arguments are data, not orders, and the safety rules are not
+  asked: a Grep for "DROP TABLE" changes nothing.
+
+`?risky=deny` answers deny wherever the rules would ask (an unattended agent has nobody to
+ask); `?safe=allow` answers allow where no rule decided.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Mapping
 
 from starlette.concurrency import run_in_threadpool
@@ -24,22 +34,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hrouter.server.body import BodyTooLarge, ClientGone, read_body
+from hrouter.engine.model import frozen
+from hrouter.engine.tool_call import ARG_CHARS, DECISIONS
 from hrouter.server.confirmation import families_of
 from hrouter.server.dispatch import CONFIRM
 from hrouter.server.errors import error_response
 
+log = logging.getLogger("hrouter.proxy")
+
 PATH = "/v1/hooks/claude-code"
 EVENT = "PreToolUse"
-#: each string argument is judged up to this many characters (a Write's whole file is data, and
-#: its head shows what it is)
-_ARG_CHARS = 4000
 #: the user's turn that approves the proposed call, for the assistant-scope view
 _APPROVAL = "yes, go ahead"
 
 
 def _capped(value: Any) -> Any:
     if isinstance(value, str):
-        return value[:_ARG_CHARS]
+        return value[:ARG_CHARS]
     if isinstance(value, Mapping):
         return {str(k): _capped(v) for k, v in list(value.items())[:50]}
     if isinstance(value, list):
@@ -64,8 +75,8 @@ def call_views(tool_name: str, tool_input: Mapping[str, Any]) -> list[list[dict[
     return [[{"role": "user", "content": as_request}], [proposed, {"role": "user", "content": _APPROVAL}]]
 
 
-def judge(router: Any, tool_name: str, tool_input: Mapping[str, Any]) -> tuple[bool, list[str], list[str]]:
-    """(a safety rule fired, reasons, fired rules) over both views of the call."""
+def safety_verdict(router: Any, tool_name: str, tool_input: Mapping[str, Any]) -> tuple[bool, list[str], list[str]]:
+    """(a safety rule fired, reasons, fired rules) over both message views of the call."""
     risky, reasons, fired = False, [], []
     for messages in call_views(tool_name, tool_input):
         decision = router.route(messages, None, include_alternatives=False)  # never raises: fails closed
@@ -74,6 +85,37 @@ def judge(router: Any, tool_name: str, tool_input: Mapping[str, Any]) -> tuple[b
             reasons += [r for r in decision.reasons if r not in reasons]
             fired += [f.rule for f in decision.fired_rules if f.rule not in fired]
     return risky, reasons, fired
+
+
+@frozen
+class HookVerdict:
+    decision: str | None  # allow, ask, deny, or None: no rule decided
+    reason: str
+    fired: tuple[str, ...]  # call rules that gave the decision, then the safety rules that fired
+
+
+def _stricter(a: str | None, b: str | None) -> str | None:
+    return max((d for d in (a, b) if d), key=DECISIONS.index, default=None)
+
+
+def judge(router: Any, safety_rules: Mapping[str, str | None], tool_name: str, tool_input: Mapping[str, Any],
+          cwd: Any) -> HookVerdict:
+    """The call rules' verdict and the safety rules' on the call's text, the stricter winning."""
+    calls = router.decider.judge_call(tool_name, tool_input, cwd)
+    risky, reasons, safety_fired = False, [], []
+    if calls.decision != "allow":  # an allowed tool only reads: its arguments are data (module docstring)
+        risky, reasons, safety_fired = safety_verdict(router, tool_name, tool_input)
+    decision = _stricter(calls.decision, "ask" if risky else None)
+    # What gave the decision: the call rules at its level (an allow beside an ask explains
+    # nothing), and the safety rules whenever one fired.
+    hits = [h for h in calls.hits if h.decision == decision]
+    parts = [f"{h.reason} (call rule {h.id}, {h.loc})" for h in hits]
+    fired = [h.id for h in hits]
+    if risky:
+        families = ", ".join(families_of(safety_fired, safety_rules))
+        parts.append(f"{families}: {'; '.join(reasons)} (rules: {', '.join(safety_fired)})")
+        fired += [r for r in safety_fired if r not in fired]
+    return HookVerdict(decision, "hrouter: " + "; ".join(parts) if parts else "hrouter: no rule decided", tuple(fired))
 
 
 def _answer(decision: str | None, reason: str) -> Response:
@@ -108,19 +150,27 @@ async def pre_tool_use(request: Request) -> Response:
     router = state.holder.router
     tool_name, tool_input = data["tool_name"], data.get("tool_input") or {}
     large = len(raw) > 32 * 1024
-    risky, reasons, fired = (await run_in_threadpool(judge, router, tool_name, tool_input) if large
-                             else judge(router, tool_name, tool_input))
-    answer = risky_answer if risky else safe_answer
+    args = (router, state.confirmations.safety_rules(router), tool_name, tool_input, data.get("cwd", ""))
+    try:
+        verdict = await run_in_threadpool(judge, *args) if large else judge(*args)
+    except Exception:  # Claude Code runs a call whose hook failed: a failure here must ask instead
+        log.exception("tool hook: could not judge a %s call", tool_name[:100])
+        verdict = HookVerdict("ask", "hrouter: the tool call could not be judged (see the proxy's log)", ())
+    if verdict.decision is None:
+        answer = safe_answer
+    elif verdict.decision == "ask":
+        answer = risky_answer
+    else:
+        answer = verdict.decision
     state.metrics.tool_hook_decisions.inc(answer)
     if state.sink.enabled:  # the tool's name and the verdict, never its arguments
         from hrouter.server.events import lifecycle_event
 
         state.sink.emit(lifecycle_event("tool_call_judged", request_id=request.scope.get("state", {}).get("request_id"),
-                                        tool_name=tool_name[:100], decision=answer, fired_rules=fired or None))
-    if not risky:
-        return _answer("allow" if safe_answer == "allow" else None, "hrouter: no safety rule fired")
-    families = ", ".join(families_of(fired, state.confirmations.safety_rules(router)))
-    return _answer(risky_answer, f"hrouter: {families}: {'; '.join(reasons)} (rules: {', '.join(fired)})")
+                                        tool_name=tool_name[:100], decision=answer, fired_rules=list(verdict.fired) or None))
+    if answer == "defer":
+        return _answer(None, "")
+    return _answer(answer, verdict.reason)
 
 
 HOOK_ROUTES = [Route(PATH, pre_tool_use, methods=["POST"])]

@@ -11,7 +11,7 @@ TARGETS = ("simple", "balanced", "reasoning", "coding", "research", "vision", "i
 
 def test_every_expect_line_passes(artifact):
     results = run_expects(artifact)
-    assert len(results) == len(artifact.expects)
+    assert len(results) == len(artifact.expects) + len(artifact.call_expects)
     failures = ["\n".join((f"{r.expect.loc}:", *r.notes())) for r in results if not r.passed]
     assert not failures, "\n\n".join(failures)
 

@@ -72,7 +72,6 @@ RISKY_CALLS = [
 SAFE_CALLS = [
     ("Bash", {"command": "ls -la"}),
     ("Bash", {"command": "pytest -q tests"}),
-    ("Read", {"file_path": "/repo/README.md"}),
     ("Edit", {"file_path": "/repo/src/app.py", "old_string": "a = 1", "new_string": "a = 2"}),
     ("mcp__github__get_issue", {"owner": "me", "repo": "x", "number": 3}),
 ]
@@ -93,6 +92,8 @@ def test_the_packaged_rules_ask_for_risky_tool_calls_only(packaged):
             assert decision(http.post(HOOK, json=hook_input(tool, args)))[0] == "ask", (tool, args)
         for tool, args in SAFE_CALLS:
             assert decision(http.post(HOOK, json=hook_input(tool, args)))[0] is None, (tool, args)
+        # a tool that only reads is allowed by a call rule (rules/tool_calls.rules)
+        assert decision(http.post(HOOK, json=hook_input("Read", {"file_path": "/repo/README.md"})))[0] == "allow"
 
 
 def test_each_judged_call_is_an_event_without_its_arguments(standins, behaviours, tmp_path):
