@@ -56,6 +56,7 @@ def traced(data: dict, collector: Collector, **telemetry) -> dict:
 def tproxy(standins, collector):
     data = traced(proxy_data({n: u for n, (u, _) in standins.items()}, api_key=PROXY_KEY), collector)
     data["backends"]["code"]["api_key_env"] = "HROUTER_TEST_BACKEND_KEY"
+    data["backends"]["balanced"]["apis"] = ["chat", "embeddings", "completions"]
     with serving(data) as server:
         yield server
 
@@ -154,6 +155,22 @@ def test_a_refused_request_says_so_and_is_never_forwarded(oai, collector, behavi
     assert not any(b.received for b in behaviours.values())
 
 
+def test_an_approved_resend_names_the_approval_it_redeemed(oai, collector, behaviours):
+    messages = user("please delete the staging logs")
+    with pytest.raises(openai.ConflictError) as refused:
+        oai.chat.completions.create(model="hrouter", messages=messages)
+    confirmation = refused.value.body["confirmation"]
+    approved = httpx.post(confirmation["approve_url"], json={}, headers={"authorization": f"Bearer {PROXY_KEY}"})
+    assert approved.status_code == 200
+    raw = oai.chat.completions.with_raw_response.create(
+        model="hrouter", messages=messages, extra_headers={"X-Hrouter-Confirmation": confirmation["id"]})
+    server, (attempt,) = collector.trace_of(raw.headers["x-request-id"], clients=1)
+    a = server.attributes
+    assert a["hrouter.confirmation.id"] == confirmation["id"] and a["hrouter.refused"] is False
+    assert a["hrouter.engine"] != "human_confirm" and a["hrouter.backend"] == attempt.attributes["hrouter.backend"]
+    assert a["http.response.status_code"] == 200
+
+
 def test_an_ordinary_request_is_not_refused(oai, collector):
     _, rid = chat(oai, "hello there")
     server, _ = collector.trace_of(rid, clients=1)
@@ -178,6 +195,20 @@ def test_a_stream_cut_off_marks_its_attempt_failed(oai, collector, behaviours):
             pass
     _, (client,) = collector.trace_of(rid, clients=1)
     assert client.attributes["error.type"] == "protocol" and client.status_code == STATUS_ERROR
+
+
+def test_embeddings_and_completions_are_their_own_operations(oai, collector):
+    raw = oai.embeddings.with_raw_response.create(model="hrouter", input=f"index this {MARKER}")
+    server, (attempt,) = collector.trace_of(raw.headers["x-request-id"], clients=1)
+    assert server.name == "embeddings hrouter" and server.attributes["gen_ai.operation.name"] == "embeddings"
+    assert (server.attributes["hrouter.engine"], server.attributes["hrouter.backend"]) == ("embeddings", "balanced")
+    assert "hrouter.route" not in server.attributes
+    assert attempt.name == "embeddings mid-model" and attempt.attributes["gen_ai.operation.name"] == "embeddings"
+
+    raw = oai.completions.with_raw_response.create(model="hrouter", prompt=f"what should I cook tonight {MARKER}")
+    server, (attempt,) = collector.trace_of(raw.headers["x-request-id"], clients=1)
+    assert server.name == "text_completion hrouter" and server.attributes["hrouter.backend"] == "balanced"
+    assert attempt.name == "text_completion mid-model" and attempt.attributes["url.full"].endswith("/v1/completions")
 
 
 def test_no_span_carries_a_prompt_a_message_or_a_key(tproxy, oai, collector, behaviours):
