@@ -100,6 +100,10 @@ async def send_with_fallbacks(
             if span is not None:
                 span.failed(exc.kind, exc.detail)
             continue
+        except BaseException as exc:  # cancelled (the client left) or a bug: the span still ends
+            if span is not None:
+                span.failed(type(exc).__qualname__, "the attempt did not finish")
+            raise
         if span is not None:
             # A stream's span lasts until its last byte (or the break that cut it off).
             open_stream = stream and not response.is_closed and response.status_code < 500
