@@ -95,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
         config = load_proxy_config(args.config or default_proxy_config_path())
     except ProxyConfigError as exc:
         return _fail(f"invalid config {exc.source}: " + "; ".join(exc.problems))
+    from hrouter.server.telemetry import telemetry_problem
+
+    problem = telemetry_problem(config.telemetry)  # before anything is built or bound
+    if problem:
+        return _fail(problem)
     host = args.host or config.proxy.host
     port = config.proxy.port if args.port is None else args.port
     problem = bind_problem(config, host)

@@ -33,6 +33,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"  listens on {cfg.proxy.host}:{cfg.proxy.port}, auth {'on' if cfg.resolved_api_key() else 'off'}, "
           f"max body {cfg.proxy.max_body_bytes} bytes")
     print(f"  rules artifact {report.artifact_hash[:12]}, {len(cfg.backends)} backends")
+    from hrouter.server.telemetry import SEMCONV_VERSION, export_for
+
+    export = export_for(cfg.telemetry)
+    if export is None:
+        print("  traces off")
+    else:
+        print(f"  traces to {export.traces_url} (from {export.source}; semantic conventions {SEMCONV_VERSION})")
     for engine, backend in cfg.engine_backends.items():
         chain = " -> ".join(cfg.attempt_order(backend))
         print(f"  {engine:<18} -> {chain}")

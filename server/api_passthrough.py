@@ -65,9 +65,16 @@ async def embeddings(request: Request) -> Response:
                               "routing_backend_missing")
     sent_at = time.perf_counter()
     attempts = await send_with_fallbacks(state.pool, order, None, request.scope["state"]["request_id"], False,
-                                         lambda b: Target(EMBEDDINGS.path, payload_for(body, b, None)))
+                                         lambda b: Target(EMBEDDINGS.path, payload_for(body, b, None)),
+                                         trace=request.scope["state"].get("trace"))
     response = attempts.response
     upstream_s = time.perf_counter() - sent_at
+    trace = request.scope["state"].get("trace")
+    if trace is not None:  # not routed: the span names the backend that answered, or the last tried
+        answered = attempts.backend or attempts.failures[-1].backend
+        trace.routed(model=body.get("model"), decision=None, engine="embeddings", backend=answered,
+                     backend_model=state.config.backends[answered].model, status=0,
+                     fallback=attempts.fallback_used, confirmation_id=None)
     if response is None:
         status = 504 if attempts.timed_out() else 502
         state.metrics.observe_request("embeddings", attempts.failures[-1].backend, status, None, upstream_s,

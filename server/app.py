@@ -21,7 +21,7 @@ from hrouter.server.api_messages import count_tokens, messages
 from hrouter.server.api_passthrough import completions, embeddings
 from hrouter.server.api_responses import responses
 from hrouter.server.backends import BackendPool
-from hrouter.server.config import ProxyConfig
+from hrouter.server.config import ProxyConfig, ProxyConfigError
 from hrouter.server.confirm_api import CONFIRM_ROUTES
 from hrouter.server.confirmation import Confirmations
 from hrouter.server.console import CONSOLE_ROUTES
@@ -57,6 +57,8 @@ class ProxyState:
     confirmations: Confirmations
     #: Responses answered, for previous_response_id
     responses: ResponseStore = attrs.field(factory=ResponseStore)
+    #: tracing.Tracing when telemetry is on (server/telemetry.py), else None
+    tracing: Any = None
     #: session affinity pins
     sessions: SessionPins = attrs.field(default=attrs.Factory(
         lambda self: SessionPins(self.config.sessions.max_entries, self.config.sessions.ttl_seconds), takes_self=True))
@@ -69,6 +71,22 @@ def build_router(config: ProxyConfig) -> Any:
     from hrouter.server.rules_gate import checked_artifact
 
     return ModelRouter.from_config(config.router_config, rules=checked_artifact(config.rules)).warm()
+
+
+def build_tracing(config: ProxyConfig) -> Any:
+    """The app's tracing when telemetry is on, else None; ProxyConfigError when it is asked for
+    and cannot be had (the otel extra missing, a bad endpoint variable)."""
+    from hrouter.server.telemetry import export_for, telemetry_problem
+
+    export = export_for(config.telemetry)
+    if export is None:
+        return None
+    problem = telemetry_problem(config.telemetry)
+    if problem:
+        raise ProxyConfigError(config.source, [problem])
+    from hrouter.server.tracing import Tracing  # OpenTelemetry is imported from here on only
+
+    return Tracing(config.telemetry, export)
 
 
 def create_app(
@@ -84,6 +102,7 @@ def create_app(
     reloads when the app runs in the main thread.
     """
     build = build or (lambda: build_router(config))
+    tracing = build_tracing(config)  # before the router: a refusal should not wait for a compile
     router_metrics = RouterMetrics()
     holder = RouterHolder(router if router is not None else build(), build,
                           lambda: watched_files(config.router_config, config.rules),
@@ -91,7 +110,7 @@ def create_app(
     pool = BackendPool(config)
     sink = EventSink.from_config(config.observability)
     state = ProxyState(config, holder, pool, HealthChecker(config.health.backend_timeout_seconds), int(time.time()),
-                       sink, router_metrics, Confirmations(config.confirmation))
+                       sink, router_metrics, Confirmations(config.confirmation), tracing=tracing)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -110,6 +129,8 @@ def create_app(
             uninstall()
             await pool.close()
             await sink.aclose()  # queued routing events are written before exit
+            if tracing is not None:
+                await asyncio.to_thread(tracing.shutdown)  # and queued spans sent
 
     routes = [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
@@ -132,6 +153,8 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(ProxyMiddleware, routes=frozenset(r.path for r in routes)),
+            # Only when on: with telemetry off a request meets no tracing code at all.
+            *([tracing.middleware()] if tracing is not None else []),
             Middleware(BrowserGuard, bound_host=p.host, allowed_hosts=p.allowed_hosts,
                        allowed_origins=p.allowed_origins),
             Middleware(BearerAuth, api_key=config.resolved_api_key()),

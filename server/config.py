@@ -1,7 +1,7 @@
 """The proxy's configuration file (YAML): frozen models, loading, and semantic checks.
 
 The shape follows the seed's `routing_proxy.yaml`: proxy, router_config, rules, observability,
-health, backends, engine_backends, fallback_backends. Every error names its key path
+telemetry, health, backends, engine_backends, fallback_backends. Every error names its key path
 (`$.backends.fast.base_url`), and relative paths resolve against the config file's folder.
 """
 
@@ -82,6 +82,22 @@ class ObservabilityConfig:
 
 
 @attrs.frozen
+class TelemetryConfig:
+    """OpenTelemetry trace export (docs/telemetry.md). Off unless an endpoint is set, here or in
+    the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT variables (server/telemetry.py)."""
+
+    #: the collector's OTLP/HTTP base URL (traces go to its /v1/traces), as
+    #: OTEL_EXPORTER_OTLP_ENDPOINT says it; this key wins over the variables
+    otlp_endpoint: str | None = None
+    #: service.name of the spans; None: OTEL_SERVICE_NAME, else "hrouter"
+    service_name: str | None = None
+    #: the longest a finished span waits before it is sent (spans go in batches)
+    export_delay_seconds: float = 5.0
+    #: one export's time limit; a collector that is down costs only dropped spans
+    export_timeout_seconds: float = 10.0
+
+
+@attrs.frozen
 class HealthConfig:
     backend_timeout_seconds: float = 1.0
 
@@ -151,6 +167,7 @@ class ProxyConfig:
     router_config: str | None = None
     rules: str | None = None
     observability: ObservabilityConfig = attrs.field(factory=ObservabilityConfig)
+    telemetry: TelemetryConfig = attrs.field(factory=TelemetryConfig)
     health: HealthConfig = attrs.field(factory=HealthConfig)
     confirmation: ConfirmationConfig = attrs.field(factory=ConfirmationConfig)
     backends: dict[str, BackendConfig] = attrs.field(factory=dict)
@@ -287,6 +304,17 @@ def _semantic_problems(cfg: ProxyConfig) -> list[str]:
     if cfg.confirmation.approver_key_env and not os.environ.get(cfg.confirmation.approver_key_env):
         problems.append(f"$.confirmation.approver_key_env: environment variable "
                         f"{cfg.confirmation.approver_key_env} is not set")
+    t = cfg.telemetry
+    if t.otlp_endpoint is not None:
+        parts = urlsplit(t.otlp_endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"$.telemetry.otlp_endpoint: {t.otlp_endpoint!r} is not an http(s) URL "
+                            "(OTLP/HTTP, e.g. http://collector:4318)")
+    if t.service_name is not None and not t.service_name.strip():
+        problems.append("$.telemetry.service_name: must not be empty")
+    for key in ("export_delay_seconds", "export_timeout_seconds"):
+        if not 0 < getattr(t, key) <= 600:
+            problems.append(f"$.telemetry.{key}: must be between 0 and 600 seconds, not {getattr(t, key)!r}")
     if cfg.health.backend_timeout_seconds <= 0:
         problems.append("$.health.backend_timeout_seconds: must be positive")
     if not cfg.backends:

@@ -247,6 +247,7 @@ def confirmation_for(request: Any, decision: Any, *, api: str, body: Mapping[str
     record = service.require(api=api, body=body, body_sha256=body_sha256 or request_sha256(api, body),
                              decision=decision, router=state.holder.router, request_id=request_id)
     record_event(state, "confirmation_required", record, request_id=request_id, rejected_approval=rejected)
+    request.scope.setdefault("state", {})["confirmation_id"] = record.id  # for the request's span
     found = record.to_dict(service.clock(), base_url(request), for_human=False)
     if rejected:
         found["rejected_approval"] = rejected
@@ -291,6 +292,7 @@ def _approved(request: Any, router: Any, redeemed: Redeemed, body: Mapping[str, 
         return Settled(decision=approved.decision)
     record_event(state, "confirmation_forwarded", redeemed.record, request_id=request.scope.get("state", {}).get(
         "request_id"), confirmation_id=redeemed.cid, engine=approved.engine)
+    request.scope.setdefault("state", {})["confirmation_id"] = redeemed.cid
     return Settled(approved=approved)
 
 

@@ -46,6 +46,11 @@ def check_config(path: str | None) -> Report:
     except ProxyConfigError as exc:
         return Report(exc.source, errors=list(exc.problems))
     report = Report(config.source, config)
+    from hrouter.server.telemetry import telemetry_problem
+
+    problem = telemetry_problem(config.telemetry)
+    if problem:
+        report.errors.append(problem)
     for name, backend in config.backends.items():
         if backend.api_key_env and not backend_api_key(backend):
             report.warnings.append(f"$.backends.{name}.api_key_env: {backend.api_key_env} is not set; "

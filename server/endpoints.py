@@ -74,18 +74,24 @@ def _upstream_headers(response, engine: str, backend: str) -> dict[str, str]:
 class _Outcome:
     """What one chat request did, for the event log and the metrics (never the prompt itself)."""
 
-    __slots__ = ("state", "decision", "messages", "hints", "request_id", "started", "route_s", "engine", "scope")
+    __slots__ = ("state", "decision", "messages", "hints", "request_id", "started", "route_s", "engine", "scope",
+                 "model")
 
-    def __init__(self, state, decision, messages, hints, request_id, started, route_s, engine, scope):
+    def __init__(self, state, decision, messages, hints, request_id, started, route_s, engine, scope, model=None):
         self.state, self.decision, self.messages, self.hints = state, decision, messages, hints
         self.request_id, self.started, self.route_s, self.engine = request_id, started, route_s, engine
-        self.scope = scope
+        self.scope, self.model = scope, model
 
     def done(self, status: int, backend: str | None = None, fallback: bool = False,
              upstream_s: float | None = None) -> None:
         state = self.state
         self.scope["state"]["recorded"] = True  # the middleware need not log it as an error event
         state.metrics.observe_request(self.engine, backend, status, self.route_s, upstream_s, fallback=fallback)
+        trace = self.scope["state"].get("trace")  # only when telemetry is on (tracing.py)
+        if trace is not None:
+            trace.routed(model=self.model, decision=self.decision, engine=self.engine, backend=backend,
+                         backend_model=state.config.backends[backend].model if backend else None, status=status,
+                         fallback=fallback, confirmation_id=self.scope["state"].get("confirmation_id"))
         if state.sink.enabled:
             # The request's own receipt: the sink never routes the prompt again.
             state.sink.record(
@@ -120,7 +126,7 @@ async def chat_completions(request: Request) -> Response:
     choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
     engine = choice.engine
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
-                       time.perf_counter() - routed_at, engine, request.scope)
+                       time.perf_counter() - routed_at, engine, request.scope, body.get("model"))
     unavailable = unavailable_details(choice.decision) if engine == CONFIRM else None
     if unavailable:
         why = "; ".join(f"{r['engine']}: {r['reason']}" for r in unavailable["rejected_engines"]) or "none configured"
@@ -138,7 +144,7 @@ async def chat_completions(request: Request) -> Response:
         approved = settled.approved
         choice, engine = approved, approved.engine
         outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
-                           outcome.route_s, engine, request.scope)
+                           outcome.route_s, engine, request.scope, body.get("model"))
     if choice.backend is None:
         outcome.done(502)
         return error_response(
@@ -150,7 +156,7 @@ async def chat_completions(request: Request) -> Response:
     session = affinity(state, request.headers, body, choice, router)
     sent_at = time.perf_counter()
     attempts = await send_with_fallbacks(state.pool, config.attempt_order(session.backend or choice.backend), body,
-                                         request_id, stream)
+                                         request_id, stream, trace=request.scope["state"].get("trace"))
     response = attempts.response
     if response is None:
         last = attempts.failures[-1].backend

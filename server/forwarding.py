@@ -65,19 +65,23 @@ def chat_target(body: dict[str, Any]) -> Callable[[Backend], Target]:
     return lambda backend: Target("/chat/completions", payload_for(body, backend))
 
 
-async def _attempt(backend: Backend, target: Target, request_id: str, stream: bool) -> Response:
-    return await backend.upstream.request("POST", target.path, target.payload,
-                                          {"x-request-id": request_id, **target.headers}, stream=stream)
+async def _attempt(backend: Backend, target: Target, request_id: str, stream: bool,
+                   extra: dict[str, str] | None = None) -> Response:
+    headers = {"x-request-id": request_id, **target.headers}
+    if extra:
+        headers.update(extra)
+    return await backend.upstream.request("POST", target.path, target.payload, headers, stream=stream)
 
 
 async def send_with_fallbacks(
     pool: BackendPool, order: tuple[str, ...], body: dict[str, Any] | None, request_id: str, stream: bool,
-    prepare: Callable[[Backend], Target] | None = None,
+    prepare: Callable[[Backend], Target] | None = None, trace: Any = None,
 ) -> Attempts:
     """Try each backend in `order`. On success `response` is set (open, if streaming).
 
     `prepare` builds each backend's request (another API's path, a translated body); without it
-    `body` goes to the backend's chat completions.
+    `body` goes to the backend's chat completions. `trace` (tracing.RequestTrace, when
+    telemetry is on) gets one client span per attempt.
 
     When every attempt failed, `response` holds the last 5xx answer if the last attempt got one
     (passed through), else None (the caller answers 502 or 504).
@@ -87,11 +91,25 @@ async def send_with_fallbacks(
     last = len(order) - 1
     for i, name in enumerate(order):
         backend = pool[name]
+        target = prepare(backend)
+        span = trace.attempt(i, backend, target.path) if trace is not None else None
         try:
-            response = await _attempt(backend, prepare(backend), request_id, stream)
+            response = await _attempt(backend, target, request_id, stream, span.headers() if span else None)
         except UpstreamError as exc:
             result.failures.append(Failure(name, exc.kind, exc.detail))
+            if span is not None:
+                span.failed(exc.kind, exc.detail)
             continue
+        except BaseException as exc:  # cancelled (the client left) or a bug: the span still ends
+            if span is not None:
+                span.failed(type(exc).__qualname__, "the attempt did not finish")
+            raise
+        if span is not None:
+            # A stream's span lasts until its last byte (or the break that cut it off).
+            open_stream = stream and not response.is_closed and response.status_code < 500
+            span.answered(response.status_code, end=not open_stream)
+            if open_stream:
+                response.on_close = span.stream_closed
         if response.status_code >= 500:
             result.failures.append(Failure(name, "status", f"HTTP {response.status_code}"))
             if i < last:

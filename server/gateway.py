@@ -126,7 +126,7 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
         return api.error(400, str(exc), "invalid_request_error")
     engine = choice.engine
     outcome = _Outcome(state, choice.decision, converted.messages, choice.hints, request_id, started,
-                       time.perf_counter() - routed_at, engine, request.scope)
+                       time.perf_counter() - routed_at, engine, request.scope, converted.model)
     if engine == CONFIRM:
         # The approval is bound to the conversation as routed (confirmation.py), in this API.
         routed_body = {"model": converted.model, "messages": converted.messages}
@@ -143,7 +143,7 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
         choice = settled.approved
         engine = choice.engine
         outcome = _Outcome(state, choice.decision, converted.messages, choice.hints, request_id, started,
-                           outcome.route_s, engine, request.scope)
+                           outcome.route_s, engine, request.scope, converted.model)
     session = NO_AFFINITY if converted.pinned_backend else affinity(state, request.headers, body, choice, router)
     backend_name = converted.pinned_backend or session.backend or choice.backend
     if backend_name is None:
@@ -174,7 +174,8 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
         return Target("/chat/completions", payload_for(chat_body, backend))
 
     sent_at = time.perf_counter()
-    attempts = await send_with_fallbacks(state.pool, order, None, request_id, converted.stream, prepare)
+    attempts = await send_with_fallbacks(state.pool, order, None, request_id, converted.stream, prepare,
+                                         trace=request.scope["state"].get("trace"))
     response = attempts.response
     if response is None:
         last = attempts.failures[-1].backend

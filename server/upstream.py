@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
 _CHUNK_READ = 65536
@@ -38,6 +38,10 @@ class Response:
         self._keep_alive = keep_alive
         self.content = b""
         self.is_closed = False
+        #: called once when the body has been read or dropped (a stream's end, for tracing)
+        self.on_close: Callable[[tuple[str, str] | None], None] | None = None
+        #: (kind, detail) of an UpstreamError that broke the body off
+        self.failure: tuple[str, str] | None = None
 
     def _framing(self) -> tuple[bool, int | None]:
         chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
@@ -103,15 +107,23 @@ class Response:
                     break
                 yield piece
         except TimeoutError:
-            raise UpstreamError("timeout", f"no data for {timeout:g}s") from None
+            self.failure = ("timeout", f"no data for {timeout:g}s")
+            raise UpstreamError(*self.failure) from None
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-            raise UpstreamError("protocol", f"{type(exc).__name__}") from None
+            self.failure = ("protocol", f"{type(exc).__name__}")
+            raise UpstreamError(*self.failure) from None
         self._finish()
 
     def _finish(self) -> None:
         if not self.is_closed:
             self.is_closed = True
             self._pool._release(self._conn, self._keep_alive)
+            self._closed()
+
+    def _closed(self) -> None:
+        if self.on_close is not None:
+            hook, self.on_close = self.on_close, None
+            hook(self.failure)
 
     async def aread(self) -> bytes:
         if not self.is_closed:
@@ -123,6 +135,7 @@ class Response:
         if not self.is_closed:
             self.is_closed = True
             self._pool._release(self._conn, False)
+            self._closed()
 
 
 class Pool:
