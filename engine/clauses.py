@@ -164,11 +164,12 @@ def _quotation(part: str) -> bool:
 
 
 def _with_quotations(parts: list[str]) -> list[str]:
-    """A sentence that is only a quotation belongs to the sentence before it, which quotes it:
-    "Can you cut this down to fit in a tweet? 'We are thrilled to announce ...'"."""
+    """A sentence that is only a quotation, or only a JSON value, belongs to the sentence before
+    it, which quotes it: "Can you cut this down to fit in a tweet? 'We are thrilled to announce
+    ...'", "Is this valid against our schema? {"op": "remove", ...}"."""
     out: list[str] = []
     for part in parts:
-        if out and _quotation(part):
+        if out and (_quotation(part) or part[:1] in "{[" and part[-1:] in "}]"):
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
