@@ -111,7 +111,7 @@ async def pre_tool_use(request: Request) -> Response:
     risky, reasons, fired = (await run_in_threadpool(judge, router, tool_name, tool_input) if large
                              else judge(router, tool_name, tool_input))
     answer = risky_answer if risky else safe_answer
-    state.metrics.tool_hook_decisions.inc(answer)
+    state.metrics.observe_tool_hook(answer)
     if state.sink.enabled:  # the tool's name and the verdict, never its arguments
         from hrouter.server.events import lifecycle_event
 
