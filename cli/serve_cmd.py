@@ -120,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hrouter.engine import RouterConfigError
     from hrouter.server.app import build_router, create_app
+    from hrouter.server.metrics_dir import run_metrics_dir
     from hrouter.server.rules_gate import ExpectsFailed
     from hrouter.server.slow_clients import PROTOCOL
     from hrouter.server.threaded import bind_socket
@@ -149,32 +150,34 @@ def run(args: argparse.Namespace) -> int:
         # place that re-raise is a no-op, so Ctrl-C and SIGTERM end with exit code 0.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: None)
-        if args.workers > 1:
-            from hrouter.engine.convert import converter
+        # One metrics directory for the run's workers, so /metrics sums them all (metrics_dir.py).
+        with run_metrics_dir(args.workers):
+            if args.workers > 1:
+                from hrouter.engine.convert import converter
 
-            secret_env = config.confirmation.secret_env
-            if secret_env and not os.environ.get(secret_env):
-                # One secret for every worker, so an approval made through one is accepted by all.
-                import secrets
+                secret_env = config.confirmation.secret_env
+                if secret_env and not os.environ.get(secret_env):
+                    # One secret for every worker, so an approval made through one is accepted by all.
+                    import secrets
 
-                os.environ[secret_env] = secrets.token_urlsafe(32)
-                logging.getLogger("hrouter.proxy").warning(
-                    "confirmation: %s is not set; the %d workers share a secret generated for this run "
-                    "(docs/confirmation.md says how to share one across instances)", secret_env, args.workers)
+                    os.environ[secret_env] = secrets.token_urlsafe(32)
+                    logging.getLogger("hrouter.proxy").warning(
+                        "confirmation: %s is not set; the %d workers share a secret generated for this run "
+                        "(docs/confirmation.md says how to share one across instances)", secret_env, args.workers)
 
-            os.environ[CONFIG_ENV] = json.dumps(converter.unstructure(config))
-            os.environ[WATCH_ENV] = str(watch or "")
-            uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,
-                                       workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5,
-                                       http=PROTOCOL)
-            from hrouter.server.supervisor import InPlaceReloadSupervisor
+                os.environ[CONFIG_ENV] = json.dumps(converter.unstructure(config))
+                os.environ[WATCH_ENV] = str(watch or "")
+                uv_config = uvicorn.Config("hrouter.cli.serve_cmd:app_from_environment", factory=True,
+                                           workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5,
+                                           http=PROTOCOL)
+                from hrouter.server.supervisor import InPlaceReloadSupervisor
 
-            InPlaceReloadSupervisor(uv_config, sockets=[sock]).run()
-        else:
-            app = create_app(config, router, watch_interval=watch)
-            server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5,
-                                                   http=PROTOCOL))
-            asyncio.run(server.serve(sockets=[sock]))
+                InPlaceReloadSupervisor(uv_config, sockets=[sock]).run()
+            else:
+                app = create_app(config, router, watch_interval=watch)
+                server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5,
+                                                       http=PROTOCOL))
+                asyncio.run(server.serve(sockets=[sock]))
         print("hrouter proxy stopped", file=sys.stderr)
         return 0
     finally:

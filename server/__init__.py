@@ -5,5 +5,6 @@ YAML. Per request: `body` (bounded read) -> `dispatch` (one `route` call, forcin
 (backend, then fallbacks, over `upstream`'s keep-alive connections) -> `streaming` (SSE relay).
 Around it: `middleware` (auth, request ids), `health`, `reload` (SIGHUP, --watch) and
 `rules_gate` (rules that fail their expects are never served), `demo`
-(stand-in model servers), `events`/`metrics`/`redact` (observability). See docs/proxy.md.
+(stand-in model servers), `events`/`metrics`/`redact` (observability; `metrics_dir` and
+`supervisor` for `--workers`). See docs/proxy.md.
 """

@@ -228,7 +228,7 @@ def record_event(state: Any, event: str, record: Record | None, **fields: Any) -
     """One lifecycle event in the routing log and one count in /metrics; no prompt text."""
     from hrouter.server.events import lifecycle_event
 
-    state.metrics.confirmation_outcomes.inc(event.removeprefix("confirmation_"))
+    state.metrics.observe_confirmation(event.removeprefix("confirmation_"))
     if state.sink.enabled:
         if record is not None:
             fields = {"confirmation_id": record.id, "family": record.families[0], "fired_rules": list(record.fired_rules),

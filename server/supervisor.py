@@ -6,6 +6,9 @@ the proxy needs (its config travels in the environment) and drops the connection
 router each worker has warm. Here the supervisor passes SIGHUP on to every worker, and each one
 reloads its rules and catalog the way a single-process proxy does (`server/reload.py`): a broken
 edit leaves that worker serving the router it had, and its /health says why.
+
+A worker that died (and was replaced) or was retired (SIGTTOU) is reported to the metrics
+bookkeeping (`server/metrics_dir.py`), so the scrape of a later worker stays right.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import os
 import signal
 
 from uvicorn.supervisors import Multiprocess
+
+from hrouter.server.metrics_dir import worker_gone
 
 log = logging.getLogger("hrouter.proxy")
 
@@ -28,3 +33,20 @@ class InPlaceReloadSupervisor(Multiprocess):
                 os.kill(pid, signal.SIGHUP)
             except ProcessLookupError:  # exited meanwhile; the supervisor restarts it with the rules on disk
                 pass
+
+    def keep_subprocess_alive(self) -> None:
+        before = self._pids()
+        super().keep_subprocess_alive()
+        self._report_gone(before)
+
+    def handle_ttou(self) -> None:
+        before = self._pids()
+        super().handle_ttou()
+        self._report_gone(before)
+
+    def _pids(self) -> set[int]:
+        return {p.pid for p in self.processes if p.pid is not None}
+
+    def _report_gone(self, before: set[int]) -> None:
+        for pid in before - self._pids():
+            worker_gone(pid)

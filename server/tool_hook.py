@@ -162,7 +162,7 @@ async def pre_tool_use(request: Request) -> Response:
         answer = risky_answer
     else:
         answer = verdict.decision
-    state.metrics.tool_hook_decisions.inc(answer)
+    state.metrics.observe_tool_hook(answer)
     if state.sink.enabled:  # the tool's name and the verdict, never its arguments
         from hrouter.server.events import lifecycle_event
 

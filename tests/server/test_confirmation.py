@@ -236,7 +236,7 @@ def test_lifecycle_events_and_metrics_carry_no_prompt(standins, behaviours, secr
         metrics = http.get("/metrics").text
         assert server.app.state.proxy.sink.flush(5)
     for outcome, n in (("required", 3), ("approved", 1), ("denied", 1), ("forwarded", 1), ("rejected", 1)):
-        assert f'hrouter_confirmations_total{{outcome="{outcome}"}} {n}' in metrics
+        assert f'hrouter_confirmations_total{{outcome="{outcome}"}} {n}.0\n' in metrics
     rows = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     lifecycle = [r for r in rows if r["event"] != "route"]
     assert [r["event"] for r in lifecycle] == [

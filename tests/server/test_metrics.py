@@ -1,4 +1,5 @@
-"""The /metrics text checked by a small, strict parser of the Prometheus text format (0.0.4)."""
+"""The /metrics text (as prometheus_client writes it) checked by a small, strict parser of the
+Prometheus text format (0.0.4)."""
 
 import math
 import re
@@ -6,7 +7,7 @@ import threading
 
 import pytest
 
-from hrouter.server.metrics import Counter, Histogram, RouterMetrics
+from hrouter.server.metrics import RouterMetrics
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL_VALUE = r'"(?:[^"\\\n]|\\[\\n"])*"'
@@ -109,8 +110,8 @@ def test_router_metrics_exposition_parses_and_counts():
     assert _value(fams, route, f"{route}_sum") == pytest.approx(0.00048)
     up = "hrouter_upstream_latency_seconds"
     assert _value(fams, up, f"{up}_count", backend="local") == 3
-    assert _value(fams, up, f"{up}_bucket", backend="local", le="1") == 2
-    assert _value(fams, up, f"{up}_bucket", backend="cloud", le="10") == 0
+    assert _value(fams, up, f"{up}_bucket", backend="local", le="1.0") == 2
+    assert _value(fams, up, f"{up}_bucket", backend="cloud", le="10.0") == 0
     assert _value(fams, up, f"{up}_bucket", backend="cloud", le="+Inf") == 1
 
 
@@ -122,42 +123,55 @@ def test_empty_metrics_still_parse():
 
 
 def test_label_values_are_escaped():
-    c = Counter("x_total", "help with \\ backslash\nand newline", ("engine",))
-    c.inc('we"ird\\name\nx')
-    fams = parse("\n".join(c.render()) + "\n")
-    assert fams["x_total"]["samples"][0][1] == {"engine": 'we"ird\\name\nx'}
-    assert fams["x_total"]["help"] == "help with \\\\ backslash\\nand newline"
+    m = RouterMetrics()
+    m.observe_request('we"ird\\name\nx', "local", 200)
+    fams = parse(m.render())
+    assert _value(fams, "hrouter_requests_total", backend="local") == 1
+    assert fams["hrouter_requests_total"]["samples"][0][1]["engine"] == 'we"ird\\name\nx'
 
 
-def test_misuse_is_refused():
-    with pytest.raises(ValueError):
-        Counter("no_suffix", "h")
-    c = Counter("a_total", "h", ("engine",))
-    with pytest.raises(ValueError):
-        c.inc()
-    with pytest.raises(ValueError):
-        c.inc("x", amount=-1)
-    with pytest.raises(ValueError):
-        Histogram("h", "h", ())
+def test_created_series_are_not_exposed():
+    """prometheus_client adds a `_created` gauge per series unless told not to; the proxy's
+    exposition never had them."""
+    m = RouterMetrics()
+    m.observe_request("fast_local", "local", 200, route_seconds=0.001)
+    text = m.render()
+    assert "_created" not in text
+    assert set(parse(text)) == {
+        "hrouter_requests_total", "hrouter_confirmation_required_total", "hrouter_confirmations_total",
+        "hrouter_tool_hook_decisions_total", "hrouter_fallbacks_total", "hrouter_routing_latency_seconds",
+        "hrouter_upstream_latency_seconds", "hrouter_reloads_total", "hrouter_routing_events_dropped_total",
+        "hrouter_http_responses_total",
+    }
+
+
+def test_two_instances_count_separately():
+    """Each app in a process (the in-process tests build many) has a registry of its own."""
+    a, b = RouterMetrics(), RouterMetrics()
+    a.observe_response("/health", 200)
+    a.observe_response("/health", 200)
+    b.observe_response("/health", 200)
+    assert _value(parse(a.render()), "hrouter_http_responses_total", route="/health", status="200") == 2
+    assert _value(parse(b.render()), "hrouter_http_responses_total", route="/health", status="200") == 1
 
 
 def test_counting_is_thread_safe():
-    h = Histogram("lat_seconds", "h", (0.1, 1.0))
-    c = Counter("n_total", "h")
+    m = RouterMetrics()
 
     def work():
         for _ in range(5000):
-            h.observe(0.5)
-            c.inc()
+            m.observe_request("fast_local", "local", 200, route_seconds=0.0002, upstream_seconds=0.5)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert c.value() == 20000 and h.count() == 20000
-    fams = parse("\n".join(h.render()) + "\n")
-    assert _value(fams, "lat_seconds", "lat_seconds_bucket", le="1") == 20000
+    fams = parse(m.render())
+    assert _value(fams, "hrouter_requests_total", engine="fast_local", status="200") == 20000
+    up = "hrouter_upstream_latency_seconds"
+    assert _value(fams, up, f"{up}_bucket", backend="local", le="1.0") == 20000
+    assert _value(fams, up, f"{up}_bucket", backend="local", le="0.25") == 0
 
 
 def test_events_dropped_counter_follows_the_sink_total():

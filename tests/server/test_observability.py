@@ -33,8 +33,8 @@ def test_events_and_metrics(standins, behaviours, tmp_path):
         ids[s.headers["x-request-id"]] = 200
         metrics = c.get("/metrics").text
         health = c.get("/health").json()
-    assert 'hrouter_requests_total{engine="code_agent",backend="code",status="200"} 1' in metrics
-    assert "hrouter_confirmation_required_total 1" in metrics
+    assert 'hrouter_requests_total{backend="code",engine="code_agent",status="200"} 1.0' in metrics
+    assert "hrouter_confirmation_required_total 1.0" in metrics
     assert health["observability"]["enabled"] is True
 
     text = log.read_text()  # the sink flushed at shutdown
