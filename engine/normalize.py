@@ -60,7 +60,7 @@ _DROP = {cp: None for lo, hi in _INVISIBLE_RANGES for cp in range(lo, hi + 1)}
 #: marks, bullet): kept in the text, and never part of a word. Every other non-ASCII character
 #: outside the letter, digit and mark categories becomes a space. Adding a symbol here is a
 #: compiler change too (the word class leaves it out), so the two always agree.
-KEPT_SYMBOLS = "€£¥∫∑√“”‘’«»•؟"  # ؟ ends an Arabic or Persian question
+KEPT_SYMBOLS = "€£¥₹₩₽₺₴∫∑√“”‘’«»•؟"  # currencies rules name; ؟ ends an Arabic or Persian question
 
 _SPACE = 0x20
 # Distinct code points whose verdict is remembered; beyond this, verdicts are recomputed.
