@@ -36,6 +36,7 @@ from hrouter.server.middleware import BearerAuth, ProxyMiddleware
 from hrouter.server.reload import RouterHolder, install_sighup, watched_files
 from hrouter.server.slow_clients import HEADER_TIMEOUT_STATE
 from hrouter.server.response_store import ResponseStore
+from hrouter.server.route_worker import RouteWorker
 from hrouter.server.sessions import SessionPins
 from hrouter.server.unknown_paths import http_error
 
@@ -60,6 +61,9 @@ class ProxyState:
     #: session affinity pins
     sessions: SessionPins = attrs.field(default=attrs.Factory(
         lambda self: SessionPins(self.config.sessions.max_entries, self.config.sessions.ttl_seconds), takes_self=True))
+    #: the process long prompts are routed in (route_worker.py)
+    route_worker: RouteWorker = attrs.field(default=attrs.Factory(lambda self: RouteWorker(self.config.rules),
+                                                                  takes_self=True))
 
 
 def build_router(config: ProxyConfig) -> Any:
@@ -108,6 +112,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
             uninstall()
+            state.route_worker.close()
             await pool.close()
             await sink.aclose()  # queued routing events are written before exit
 
