@@ -14,8 +14,9 @@ serving router's hash; the catalog, small, is sent. Anything else (a router that
 ``ModelRouter``, rules edited since they were loaded, a worker that died) routes in the calling
 thread as before. The decision is the same either way: the same code reads the same artifact.
 
-One worker process per proxy process, started on the first long prompt; long prompts queue for
-it, so an abuser's megabytes delay only other long prompts, never the ordinary traffic.
+One worker process per proxy process, started on the first long prompt, at a lower CPU priority
+(``WORKER_NICENESS``); long prompts queue for it, so an abuser's megabytes delay only other
+long prompts, never the ordinary traffic.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 from typing import Any
@@ -37,6 +39,15 @@ _NOT_HERE = "not-here"
 _ARTIFACTS: dict[Any, Any] = {}
 _ROUTERS: dict[tuple[str, bytes], Any] = {}
 _ROUTERS_KEPT = 4
+#: how much lower the worker's CPU priority is than the proxy's (POSIX nice increment)
+WORKER_NICENESS = 10
+
+
+def _yielding() -> None:
+    """Runs as the worker starts: the proxy's own threads go first for the CPU, so on a busy
+    machine a long prompt's seconds of routing take the cores' spare time, not the event loop's."""
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
 
 
 def _route_there(rules: str | None, artifact_hash: str, catalog: bytes, prompt: Any, hints: Any,
@@ -92,7 +103,8 @@ class RouteWorker:
                 raise RuntimeError("the proxy is shutting down")
             if self._pool is None:
                 # spawn, not fork: the proxy process has threads (uvicorn's, the event sink's).
-                self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = concurrent.futures.ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_yielding)
             pool = self._pool
             catalog = self._catalog_bytes(router.catalog)
         return pool.submit(_route_there, self._rules, router.artifact_hash, catalog, prompt, hints,

@@ -93,3 +93,9 @@ def _dead_worker(router, worker):
     assert worker.of(router).route(messages, None, include_alternatives=False) == expected  # here, after a warning
     assert worker.of(router).route(messages, None, include_alternatives=False) == expected  # in a new worker
     assert worker._pool is not None and all(p.is_alive() for p in worker._pool._processes.values())
+
+
+def test_the_worker_yields_the_cpu_to_the_proxy(router, worker):
+    worker.of(router).route("hello", None, include_alternatives=False)
+    for process in worker._pool._processes.values():
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
