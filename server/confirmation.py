@@ -282,12 +282,13 @@ def _redeem(request: Any, choice: Any, api: str, body: Mapping[str, Any]) -> Set
     return redeemed
 
 
-def _approved(request: Any, router: Any, redeemed: Redeemed, body: Mapping[str, Any]) -> Settled:
+def _approved(request: Any, router: Any, redeemed: Redeemed, body: Mapping[str, Any], offload: bool) -> Settled:
     """Routed as the rules route an allowed action (forwarded this once), or still refused."""
     from hrouter.server.dispatch import CONFIRM, choose
 
     state = request.app.state.proxy
-    approved = choose(state.config, state.confirmations.approval_router(router), body)
+    approving = state.confirmations.approval_router(router)
+    approved = choose(state.config, state.route_worker.of(approving) if offload else approving, body)
     if approved.engine == CONFIRM:
         return Settled(decision=approved.decision)
     record_event(state, "confirmation_forwarded", redeemed.record, request_id=request.scope.get("state", {}).get(
@@ -301,11 +302,12 @@ async def settle_refusal(request: Any, choice: Any, router: Any, *, api: str, bo
     """For a request ``router`` refused (``choice.engine`` is human_confirm), in any API: redeem
     the approval it carries (the header, or an approval of the identical body) and give the
     approved route, or else the confirmation its 409 carries. ``offload`` (a large body) hashes
-    it in a worker thread; an approved request is always routed in one, since the approval
-    router compiles its patterns on first use and approvals are rare."""
+    it in a worker thread and routes an approved one in the routing worker (route_worker.py); an
+    approved request is always routed off the loop, since the approval router compiles its
+    patterns on first use and approvals are rare."""
     from starlette.concurrency import run_in_threadpool
 
     found = await run_in_threadpool(_redeem, request, choice, api, body) if offload else _redeem(request, choice, api, body)
     if isinstance(found, Settled):
         return found
-    return await run_in_threadpool(_approved, request, router, found, body)
+    return await run_in_threadpool(_approved, request, router, found, body, offload)

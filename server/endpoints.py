@@ -28,9 +28,10 @@ log = logging.getLogger("hrouter.proxy")
 
 # Upstream headers worth keeping; hop-by-hop and length headers are the server's business.
 _PASS_HEADERS = ("content-type", "content-encoding", "retry-after")
-#: Bodies larger than this are parsed and routed in a worker thread: a long, varied prompt can
-#: take seconds to scan the first time (RE2 releases the GIL meanwhile), and must not stall
-#: other requests. Smaller ones route in well under a millisecond, less than a thread hop costs.
+#: Bodies larger than this are parsed in a worker thread and routed in the routing worker process
+#: (route_worker.py): a long, varied prompt can take seconds to route, mostly holding the GIL,
+#: and must not stall other requests. Smaller ones route in well under a millisecond, less than
+#: a hop to another process costs.
 OFFLOAD_BYTES = 32 * 1024
 
 
@@ -123,7 +124,8 @@ async def chat_completions(request: Request) -> Response:
             404, f"The model {unknown!r} is not served here: use " + " or ".join(config.proxy.model_ids)
             + " (routed), an engine or a backend name.", "model_not_found", headers={"x-should-retry": "false"})
     routed_at = time.perf_counter()
-    choice = await run_in_threadpool(choose, config, router, body) if offload else choose(config, router, body)
+    choice = (await run_in_threadpool(choose, config, state.route_worker.of(router), body) if offload
+              else choose(config, router, body))
     engine = choice.engine
     outcome = _Outcome(state, choice.decision, body.get("messages"), choice.hints, request_id, started,
                        time.perf_counter() - routed_at, engine, request.scope, body.get("model"))

@@ -120,7 +120,8 @@ async def serve(request: Request, api: Api, convert: Callable[[dict[str, Any]], 
     routed_at = time.perf_counter()
     offload = size > OFFLOAD_BYTES
     try:
-        converted, choice = (await run_in_threadpool(_route, config, router, body, convert) if offload
+        converted, choice = (await run_in_threadpool(_route, config, state.route_worker.of(router), body, convert)
+                             if offload
                              else _route(config, router, body, convert))
     except BadRequest as exc:
         return api.error(400, str(exc), "invalid_request_error")

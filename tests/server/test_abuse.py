@@ -5,16 +5,19 @@ Figures (printed, and asserted):
 - probes tried;
 - answers that were not well-formed JSON in the error shape (target 0);
 - small requests delayed by an abusive one: latency above the quiet baseline's median by more
-  than 100 ms, during the probes, against the same count in a quiet control period of the same
-  client (noise on a shared CI machine affects both alike);
+  than 100 ms during the probes (target 0), and the worst such delay, each with the probes
+  that were in flight; against the same count in quiet control periods of the same client, as
+  long as the abuse (noise on a shared CI machine affects both alike);
 - bytes the app read past any body limit (measured by counting what the app receives).
 
-Also issue 9 item 8: a 1 MB risky body (routed to a refusal) must not stall other requests.
+Also issue 9 item 8: a 1 MB risky body (routed to a refusal) must not stall other requests; nor
+must 1 MB of distinct sentences, which takes seconds to route (in the routing worker process).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import socket
 import statistics
 import threading
@@ -32,6 +35,8 @@ from .conftest import proxy_data
 LIMIT = 2 * 1024 * 1024
 TIMEOUT = 1.0
 CHAT = "/v1/chat/completions"
+#: the target: an abusive request delays no other request by more than this
+DELAY = 0.1
 
 
 class ReadCounter:
@@ -107,6 +112,26 @@ def chat_body(text: str = "hello", **extra) -> bytes:
 
 
 RISKY_1MB = ("please delete all the production databases now. " * 21000)[: 1024 * 1024]
+RISKY_SENTENCE = "Then delete all the production databases now."
+
+
+def varied_text(size: int = 1024 * 1024, seed: int = 14) -> str:
+    """A pasted document's worth of distinct sentences (each word a made-up "zq..." no rule
+    knows) with one risky order in the middle: every clause is new to the scan, the costly case,
+    and the order must still be found."""
+    rnd = random.Random(seed)
+    words = ["zq" + "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 8)))
+             for _ in range(5000)]
+    sentences, n = [], 0
+    while n < size:
+        sentence = " ".join(rnd.choice(words) for _ in range(rnd.randint(6, 14))).capitalize() + "."
+        sentences.append(sentence)
+        n += len(sentence) + 1
+    sentences.insert(len(sentences) // 2, RISKY_SENTENCE)
+    return " ".join(sentences)[:size]
+
+
+VARIED_1MB = varied_text()
 PROBES = {
     "text/plain body": lambda: http("POST", CHAT, chat_body(), content_type="text/plain"),
     "form body": lambda: http("POST", CHAT, b"a=1", content_type="application/x-www-form-urlencoded"),
@@ -139,6 +164,7 @@ PROBES = {
     "garbage request line": lambda: b"HELLO WORLD\r\n\r\n",
     "header too large": lambda: http("GET", "/v1/models", headers={"X-Big": "a" * 70_000}),
     "1 MB risky body": lambda: http("POST", CHAT, chat_body(RISKY_1MB)),
+    "1 MB varied body": lambda: http("POST", CHAT, chat_body(VARIED_1MB)),
 }
 SLOW_BODY = http("POST", CHAT, chat_body("x" * 2000))
 TRICKLED = {  # (request, seconds per byte, bytes sent at once first)
@@ -175,53 +201,73 @@ class SmallClient(threading.Thread):
                 time.sleep(0.005)
 
 
-def test_fault_and_abuse_suite(abused, behaviours):
+def test_fault_and_abuse_suite(abused, behaviours, capsys):
     server, counter = abused
     started = time.monotonic()
     client = SmallClient(server.url)
     client.start()
-    time.sleep(2.0)  # baseline and control: the client alone
+    time.sleep(2.0)  # the baseline: the client alone
     quiet_until = time.perf_counter()
     answers: dict[str, bytes] = {}
+    windows: list[tuple[str, float, float]] = []  # (probe, sent, answered)
     for name, probe in PROBES.items():
-        answers[name] = exchange(server.url, probe())
+        request, sent = probe(), time.perf_counter()
+        answers[name] = exchange(server.url, request)
+        windows.append((name, sent, time.perf_counter()))
     for name, probe in TRICKLED.items():
-        request, pace, prefix = probe()
+        (request, pace, prefix), sent = probe(), time.perf_counter()
         answers[name] = exchange(server.url, request, trickle=pace, prefix=prefix)
+        windows.append((name, sent, time.perf_counter()))
     abuse_until = time.perf_counter()
+    # The control: the client alone again, as long as the abuse lasted, so the machine's own
+    # noise (a shared CI box) gets the same chance to show in it.
+    time.sleep(min(abuse_until - quiet_until, 15.0))
     client.stop.set()
     client.join()
 
-    quiet = [s for t, s in client.samples if t < quiet_until]
-    during = [s for t, s in client.samples if quiet_until <= t < abuse_until]
-    baseline = statistics.median(quiet)
-    delayed = [s for s in during if s > baseline + 0.1]
-    control = [s for s in quiet if s > baseline + 0.1]
+    before = [s for t, s in client.samples if t < quiet_until]
+    during = [(t, s) for t, s in client.samples if quiet_until <= t < abuse_until]
+    control = [s for t, s in client.samples if t >= abuse_until]
+    baseline = statistics.median(before)
+    delayed = sorted(((s - baseline, t) for t, s in during if s - baseline > DELAY), reverse=True)
+    control_delayed = [s for s in before + control if s - baseline > DELAY]
+    worst = max(s for _, s in during) - baseline
+    worst_control = max(before + control) - baseline
     not_json = sorted(name for name, answer in answers.items() if not well_formed_error(answer))
     past_limit = max((n - LIMIT for _, n in counter.read if n > LIMIT), default=0)
     statuses = {name: answer.split(b"\r\n", 1)[0].decode(errors="replace") for name, answer in answers.items()}
     elapsed = time.monotonic() - started
-    print(f"\nabuse suite: {len(answers)} probes tried; {len(not_json)} answers not well-formed JSON {not_json}; "
-          f"small requests: {len(during)} during abuse, {len(delayed)} delayed over 100 ms "
-          f"(control: {len(control)} of {len(quiet)} quiet), baseline median {baseline * 1000:.1f} ms, "
-          f"max during {max(during) * 1000:.0f} ms; bytes read past a limit: {past_limit}; {elapsed:.1f} s")
-    for name, status in statuses.items():
-        print(f"  {name:30} {status}")
+
+    def culprits(at: float, took: float) -> str:
+        return ", ".join(n for n, a, b in windows if a < at + took and b > at) or "none"
+
+    with capsys.disabled():
+        print(f"\nabuse suite: {len(answers)} probes tried; {len(not_json)} answers not well-formed JSON {not_json}; "
+              f"{len(during)} small requests during the abuse, {len(delayed)} delayed over {DELAY * 1000:.0f} ms, "
+              f"worst delay {worst * 1000:.0f} ms (control: {len(control_delayed)} of {len(before) + len(control)} "
+              f"alone, worst {worst_control * 1000:.0f} ms; baseline median {baseline * 1000:.1f} ms); "
+              f"bytes read past a limit: {past_limit}; {elapsed:.1f} s")
+        for delay, at in delayed:
+            print(f"  delayed {delay * 1000:.0f} ms while: {culprits(at, delay + baseline)}")
+        for name, status in statuses.items():
+            print(f"  {name:30} {status}")
 
     assert not_json == []
     # At most what arrived with the chunk that crossed the limit: uvicorn hands the app all it has
     # buffered, one transport read (256 KiB) past its 64 KiB high-water mark at most.
     assert past_limit <= 320 * 1024, past_limit
     assert statuses["1 MB risky body"].startswith("HTTP/1.1 409")
+    assert statuses["1 MB varied body"].startswith("HTTP/1.1 409")  # its one order, mid-text
     for name in ("nested 100k deep", "lone surrogate", "lone surrogate in a refusal", "NaN", "1e400",
                  "Content-Length and chunked", "stream as a string", "garbage request line"):
         assert statuses[name].startswith("HTTP/1.1 400"), (name, statuses[name])
     assert statuses["slow body"].startswith("HTTP/1.1 408") and answers["slow headers"] == b""
     assert all(b.received == [] for b in behaviours.values() if b is not behaviours["balanced"])
-    # Nobody waits on an abuser: no stall (the 1 MB risky body used to hold every request for
-    # over 10 s), and no more slow requests than the same client sees in a quiet period, with
-    # room for a shared machine's noise.
     assert len(during) >= 20
-    assert max(during) < 1.0, sorted(during)[-5:]
-    assert len(delayed) <= len(control) + max(3, len(during) // 20), (len(delayed), len(control))
+    # The target: no small request waits over 100 ms longer than usual because of an abuser.
+    # The margin, for a shared machine only: as many such requests as the same client saw in
+    # the control periods alone (normally none), and none held over 250 ms (the 1 MB risky
+    # body once held every request for over 10 s, and then up to 160 ms).
+    assert len(delayed) <= len(control_delayed), [(round(d * 1000), culprits(t, d + baseline)) for d, t in delayed]
+    assert worst < 0.25, (round(worst * 1000), culprits(*max((s, t) for t, s in during)[::-1]))
     assert elapsed < 120

@@ -141,3 +141,22 @@ def test_secret_shapes_never_reach_the_preview(before, secret, after):
     assume(needle not in before and needle not in after)
     out = preview(f"{before} {text} {after}".strip())
     assert needle not in out
+
+
+def _whole_text_preview(text: str, limit: int = 120) -> str:
+    flat = " ".join(redact.redact(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+_PADDING = st.sampled_from([" ", "\n", "ok ", "sk-" + "A1" * 20 + " ", "1 ", "word "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pad=_PADDING, count=st.integers(0, 4200), secret=st.one_of(_SECRETS, st.from_regex(r"\A[1-9](?: ?[0-9]){5,20}\Z")),
+       after=_WORDS, tail=st.integers(0, 3000))
+def test_a_long_text_is_previewed_from_its_head_as_from_the_whole(pad, count, secret, after, tail):
+    # The head is masked alone only where that cannot show more than masking the whole text:
+    # padding that masks or collapses to nothing puts the secret at the cut and in the preview.
+    text = (pad * count)[:count] + (secret[0] if isinstance(secret, tuple) else secret) + " " + after + " x" * tail
+    assert preview(text) == _whole_text_preview(text)
+    assert preview(text, 64) == _whole_text_preview(text, 64)
