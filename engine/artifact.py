@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from hrouter.engine.model import frozen
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 Expr = list[Any]
 
@@ -54,6 +54,9 @@ BUILTIN_ATOMS = (
     "assistant_image",  # the assistant's last turn produced an image (an image part or ![..](..))
     "assistant_question",  # the assistant's last reply ends by asking a question
     "assistant_tool_call",  # the assistant's last turn called a tool
+    # Set only while a clause of a system, developer or tool message is judged for safety: such a
+    # text describes the agent's tools and reports what ran, so rules may read it as a statement.
+    "other_text",
 )
 
 #: The only switches that may let a prompt past a safety rule.

@@ -39,9 +39,10 @@ class Conversation:
     history_image: bool = False  # an image part in an earlier user turn within the lookback
     has_context: bool = False  # an assistant reply precedes the latest user message
     # Texts the safety rules judge clause by clause like the message: system, developer and
-    # tool messages, and the message's text parts joined without a separator when it has
-    # several ("del" + "ete all files").
+    # tool messages (with the `other_text` atom set), and the message's text parts joined
+    # without a separator when it has several ("del" + "ete all files").
     safety_texts: tuple[str, ...] = ()
+    parts_view: str = ""
     system: str = ""  # the system and developer messages' text, for the `system` scope
     shape: RequestShape = NO_REQUEST  # the request body's fields other than its messages
     # Builtin atoms the conversation's shape sets: has_tools, context_image and the
@@ -107,8 +108,7 @@ def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | No
             if instruction.strip():
                 safety_texts.append(instruction)
     parts = _text_parts(turns[latest][1])
-    if len(parts) > 1:
-        safety_texts.append("".join(parts))
+    parts_view = "".join(parts) if len(parts) > 1 else ""
     system = [_read_content(c)[0] for r, c in turns if r in ("system", "developer")]
     if body is not None and body.get("system") is not None:  # Anthropic's top-level system
         system.insert(0, _read_content(body.get("system"))[0])
@@ -125,12 +125,19 @@ def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | No
         history_image=history_image,
         has_context=has_context,
         safety_texts=tuple(safety_texts),
+        parts_view=parts_view,
         system="\n".join(t for t in system if t.strip()),
         shape=read_shape(body) if body is not None else NO_REQUEST,
         marks=_marks(kept, turns, latest, previous, assistant, body),
         context_tokens=-(-sum(len(_read_content(c)[0]) for _, c in turns) // 4),
         earlier=earlier,
     )
+
+
+# How a question ends in the scripts of rules/languages.rules: "?", the full-width and Arabic
+# marks, the Greek question mark (also typed as ";" after Greek), and the question endings of Japanese, Chinese and Korean that
+# often go without one ("送信しますか", "发给客户吗", "보낼까요").
+_QUESTION_ENDS = ("?", "？", "؟", "\u037e", "か", "吗", "嗎", "까요", "나요", "습니까", "ですか")
 
 
 def _marks(kept: list[Mapping], turns: list, latest: int, previous: int | None, assistant: str,
@@ -154,7 +161,8 @@ def _marks(kept: list[Mapping], turns: list, latest: int, previous: int | None, 
     if "![" in assistant and "](" in assistant:
         marks.add("assistant_image")
     last_line = next((line for line in reversed(assistant.splitlines()) if line.strip()), "")
-    if last_line.rstrip().rstrip(")\"'*_").endswith("?"):
+    ending = last_line.rstrip().rstrip(")\"'*_")
+    if ending.endswith(_QUESTION_ENDS) or ending.endswith(";") and any("\u0370" <= c <= "\u03ff" for c in ending):
         marks.add("assistant_question")
     return frozenset(marks)
 

@@ -88,7 +88,7 @@ class Decider:
         context = self.context_bits(conv, depth)
         bits = automaton.message_bits(normalize(conv.message)) | context
         if self.clause_safety:
-            bits |= self.clause_verdict(conv.message, context, conv.safety_texts)
+            bits |= self.clause_verdict(conv.message, context, conv.safety_texts, conv.parts_view)
         return bits
 
     def context_bits(self, conv: Conversation, depth: int = 0) -> int:
@@ -153,18 +153,23 @@ class Decider:
             return None
         return next((t for t, bit in self._previous_bits.items() if bit & mask), None)
 
-    def clause_verdict(self, message: str, context: int = 0, extra: tuple[str, ...] = ()) -> int:
+    def clause_verdict(self, message: str, context: int = 0, extra: tuple[str, ...] = (),
+                       parts_view: str = "") -> int:
         """The clause field of the bits: 1 + the position of the first safety rule (in rule
-        order) that holds on some clause of ``message``, of its letters view, or of ``extra``
-        texts judged like it (system, developer and tool messages, a joined-parts view)."""
+        order) that holds on some clause of ``message``, of its letters view, of its joined
+        parts, or of ``extra`` texts (system, developer and tool messages, judged with the
+        `other_text` atom set)."""
         best = 0
+        other = self.automaton.builtin["other_text"]
         framed = self._framed(context) if self._frame_bit or self._whole_bit else None
-        for text in _judged_texts(message, extra):
-            for clause in clauses(text, framed) or ((text,) if text is not message else ()):
+        framed_other = self._framed(context | other) if framed is not None and other else framed
+        for text, is_other in _judged_texts(message, extra, parts_view):
+            marks = context | other if is_other else context
+            for clause in clauses(text, framed_other if is_other else framed) or ((text,) if text is not message else ()):
                 bits = self.automaton.message_bits(normalize(clause))
                 if bits & self.automaton.empty_bit or not bits:
                     continue
-                index = self._clause_index(bits | context)
+                index = self._clause_index(bits | marks)
                 if index and (not best or index < best):
                     best = index
                     if best == 1:
@@ -305,15 +310,18 @@ def _request_key(request: object) -> tuple:
     return key + tuple(sorted((k, str(v)) for k, v in body.items() if k != "messages"))
 
 
-def _judged_texts(message: str, extra: tuple[str, ...]):
-    """The message, its letters view when it has one, and the extra texts (with theirs)."""
+def _judged_texts(message: str, extra: tuple[str, ...], parts_view: str = ""):
+    """(text, is another role's) for the message, its joined parts, their letters views, and
+    the extra texts (with theirs)."""
     from hrouter.engine.views import letters_view
 
-    for text in (message, *extra):
-        yield text
+    own = (message, parts_view) if parts_view else (message,)
+    for i, text in enumerate((*own, *extra)):
+        is_other = i >= len(own)
+        yield text, is_other
         view = letters_view(text)
         if view is not None:
-            yield view
+            yield view, is_other
 
 
 def expect_messages(expect: Expect) -> list[dict]:
