@@ -48,3 +48,20 @@ def test_the_refusal_names_its_family(http, behaviours, family):
         assert "external" in error["fired_rules"]
     assert all(prompt not in body.get("messages", [{}])[-1].get("content", "") for b in behaviours.values()
                for body in b.received)
+
+
+APPROVALS = {
+    "deploy": "CI is green on the hotfix. Shall I merge it into main and deploy it to production?",
+    "calendar": "Your 1:1 with Priya could move to Thursday at 3pm. Should I reschedule the meeting?",
+    "destructive": "I can delete the 14 stale backups in s3://acme-backups now. Proceed?",
+}
+
+
+@pytest.mark.parametrize("family", sorted(APPROVALS))
+def test_an_approval_names_the_family_of_what_it_approves(http, family):
+    messages = [{"role": "user", "content": "what's next?"},
+                {"role": "assistant", "content": APPROVALS[family]},
+                {"role": "user", "content": "yes, go ahead"}]
+    response = http.post("/v1/chat/completions", json={"model": "hrouter", "messages": messages})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["confirmation"]["family"] == family
