@@ -87,7 +87,7 @@ def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | No
     if latest is None:
         return EMPTY
     text, images = _read_content(turns[latest][1])
-    assistant = ""
+    assistant = whole_reply = ""
     has_context = False
     history: list[str] = []
     history_image = False
@@ -95,7 +95,8 @@ def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | No
         if role == "assistant" and not has_context:
             reply, _ = _read_content(content)
             if reply.strip():
-                assistant, has_context = reply, True
+                whole_reply, has_context = reply, True
+                assistant = _chosen_option(reply, text)
         elif role == "user" and len(history) < lookback:
             earlier, earlier_images = _read_content(content)
             history.append(earlier)
@@ -128,7 +129,7 @@ def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | No
         parts_view=parts_view,
         system="\n".join(t for t in system if t.strip()),
         shape=read_shape(body) if body is not None else NO_REQUEST,
-        marks=_marks(kept, turns, latest, previous, assistant, body),
+        marks=_marks(kept, turns, latest, previous, whole_reply, body),
         context_tokens=-(-sum(len(_read_content(c)[0]) for _, c in turns) // 4),
         earlier=earlier,
     )
@@ -138,6 +139,20 @@ def _from_messages(messages: Sequence[object], lookback: int, body: Mapping | No
 # marks, the Greek question mark (also typed as ";" after Greek), and the question endings of Japanese, Chinese and Korean that
 # often go without one ("送信しますか", "发给客户吗", "보낼까요").
 _QUESTION_ENDS = ("?", "？", "؟", "\u037e", "か", "吗", "嗎", "까요", "나요", "습니까", "ですか")
+
+
+def _chosen_option(reply: str, answer: str) -> str:
+    """The line of the assistant's reply that a bare pick names ("A", "option 2", "b)") when the
+    reply lists labelled options ("A) dry run ...", "B) run it for real ..."), else the whole
+    reply: what the user approved is that option, not the others."""
+    pick = answer.strip().lower().removeprefix("option").strip(" .)!:")
+    if len(pick) != 1 or not pick.isalnum():
+        return reply
+    for line in reply.splitlines():
+        head = line.lstrip(" -*(").lower()
+        if head[:1] == pick and head[1:2] in (")", ".", ":"):
+            return line
+    return reply
 
 
 def _marks(kept: list[Mapping], turns: list, latest: int, previous: int | None, assistant: str,

@@ -53,3 +53,13 @@ def test_a_report_is_no_offer(router):
                     ("assistant", "It was truncating the string and dropping the offset. I switched it to fromisoformat."),
                     ("user", "run it again"))
     assert router.route_fast(messages) != "human_confirm"
+
+
+OPTIONS = ("Two options:\nA) Show you the diff of the migration with --dry-run against prod.\n"
+           "B) Run it for real against prod now (it flushes the old cluster once keys are copied).\nWhich one?")
+
+
+@pytest.mark.parametrize("pick, stopped", [("B", True), ("option B", True), ("A", False), ("a)", False)])
+def test_a_pick_approves_only_the_option_it_names(router, pick, stopped):
+    messages = chat(("user", "the redis migration, what are my options?"), ("assistant", OPTIONS), ("user", pick))
+    assert (router.route_fast(messages) == "human_confirm") is stopped
