@@ -54,6 +54,7 @@ BUILTIN_ATOMS = (
     "assistant_image",  # the assistant's last turn produced an image (an image part or ![..](..))
     "assistant_question",  # the assistant's last reply ends by asking a question
     "assistant_tool_call",  # the assistant's last turn called a tool
+    "assistant_call_pending",  # the assistant's last message is a tool call (its results may follow)
     # Set only while a clause of a system, developer or tool message is judged for safety: such a
     # text describes the agent's tools and reports what ran, so rules may read it as a statement.
     "other_text",

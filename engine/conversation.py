@@ -166,11 +166,17 @@ def _marks(kept: list[Mapping], turns: list, latest: int, previous: int | None, 
     if any(_read_content(m.get("content"))[1] for m in kept):
         marks.add("context_image")
     start = 0 if previous is None else previous + 1
+    last_assistant = None
     for m, (role, content) in zip(kept[start:latest], turns[start:latest]):
+        if role == "assistant":
+            last_assistant = m
         if role == "assistant" and m.get("tool_calls"):
             marks.add("assistant_tool_call")
         if role in ("assistant", "tool") and _read_content(m.get("content"))[1]:
             marks.add("assistant_image")
+    if last_assistant is not None and last_assistant.get("tool_calls"):
+        # no reply of its own came after the call: the call is what awaits the user
+        marks.add("assistant_call_pending")
     if "```" in assistant:
         marks.add("assistant_code")
     if "![" in assistant and "](" in assistant:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported where used: a string prompt needs neither
 _ATTACHMENT_ATOMS = {"image": "attachment_image", "pdf": "attachment_pdf", "code": "attachment_code"}
 #: builtins a conversation's shape sets (Conversation.marks)
 _MARK_ATOMS = ("has_tools", "context_image", "assistant_code", "assistant_image", "assistant_question",
-               "assistant_tool_call")
+               "assistant_tool_call", "assistant_call_pending")
 
 
 class Decider:

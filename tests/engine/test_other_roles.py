@@ -63,3 +63,20 @@ OPTIONS = ("Two options:\nA) Show you the diff of the migration with --dry-run a
 def test_a_pick_approves_only_the_option_it_names(router, pick, stopped):
     messages = chat(("user", "the redis migration, what are my options?"), ("assistant", OPTIONS), ("user", pick))
     assert (router.route_fast(messages) == "human_confirm") is stopped
+
+
+def call(name, arguments):
+    return {"role": "assistant", "content": "", "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+
+
+def test_a_pending_tool_call_is_the_offer_and_a_finished_one_is_not(router):
+    price = call("stripe_update_price", '{"price_id": "price_team", "unit_amount": 2900}')
+    pending = [{"role": "user", "content": "bump the Team plan to $29"}, price, {"role": "user", "content": "lgtm"}]
+    assert router.route_fast(pending) == "human_confirm"
+    done = [{"role": "user", "content": "the date parser drops the offset"},
+            call("apply_patch", '{"file": "src/dates.py"}'),
+            {"role": "tool", "tool_call_id": "call_1", "content": "Patch applied."},
+            {"role": "assistant", "content": "It was truncating the string and dropping the offset; fixed."},
+            {"role": "user", "content": "run it again"}]
+    assert router.route_fast(done) != "human_confirm"
