@@ -7,11 +7,11 @@ over unknown names, or implication over a cyclic definition, would only add nois
 
 from __future__ import annotations
 
-import difflib
 from typing import Callable
 
 from hrouter.compiler import ast
-from hrouter.compiler.diagnostics import Diagnostic
+from hrouter.compiler.check_calls import check_call_expects, check_call_ref, check_call_scope
+from hrouter.compiler.diagnostics import Diagnostic, did_you_mean
 from hrouter.compiler.expand import OPTIONS as WORD_OPTIONS, word_lists
 from hrouter.compiler.fragments import references, source_column
 from hrouter.compiler.lower_patterns import MAX_DISTANCE
@@ -25,11 +25,6 @@ Check = Callable[[Symbols], list[Diagnostic]]
 
 RESERVED = (set(BUILTIN_ATOMS) | set(MEASURES) | set(SCORE_NAMES) | set(SCOPES) | set(FIELDS) | set(MEASURE_FIELDS)
             | set(CALL_FIELDS) | set(CALL_SCOPES) | {"true", "not", "and", "or"})
-
-
-def _hint(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def check_duplicates(sym: Symbols) -> list[Diagnostic]:
@@ -58,7 +53,7 @@ def check_options(sym: Symbols) -> list[Diagnostic]:
     out = []
     for name, opt in sym.options.items():
         if name not in OPTIONS:
-            out.append(sym.load.diag("unknown-setting", f"unknown setting '{name}'{_hint(name, OPTIONS)}; settings: {', '.join(OPTIONS)}", opt.name.pos))
+            out.append(sym.load.diag("unknown-setting", f"unknown setting '{name}'{did_you_mean(name, OPTIONS)}; settings: {', '.join(OPTIONS)}", opt.name.pos))
             continue
         bounds = OPTIONS[name]
         if bounds is None:
@@ -88,17 +83,9 @@ def _check_request_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> Non
         what = "targets" if FIELDS[ref.scope] == "targets" else "values"
         out.append(sym.load.diag(
             "bad-field",
-            f"'{ref.scope}.{ref.name}' cannot hold: {ref.scope} takes {', '.join(values)}{_hint(ref.name, values)} ({what})",
+            f"'{ref.scope}.{ref.name}' cannot hold: {ref.scope} takes {', '.join(values)}{did_you_mean(ref.name, values)} ({what})",
             ref.pos,
         ))
-
-
-def _check_call_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
-    """`FIELD.VALUE` on a tool-call field: as for request fields, a value it cannot take."""
-    values = CALL_FIELDS[ref.scope]
-    if values is not None and ref.name not in values:
-        out.append(sym.load.diag(
-            "bad-field", f"'{ref.scope}.{ref.name}' cannot hold: {ref.scope} takes {', '.join(values)}{_hint(ref.name, values)} (values)", ref.pos))
 
 
 def _check_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
@@ -107,11 +94,11 @@ def _check_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
         _check_request_ref(sym, ref, out)
         return
     if ref.scope in CALL_FIELDS:
-        _check_call_ref(sym, ref, out)
+        check_call_ref(sym, ref, out)
         return
     if ref.scope is not None and ref.scope not in SCOPES and ref.scope not in CALL_SCOPES:
         known = (*SCOPES, *FIELDS, *CALL_SCOPES, *CALL_FIELDS)
-        out.append(sym.load.diag("unknown-scope", f"unknown scope or request field '{ref.scope}'{_hint(ref.scope, known)}; scopes: {', '.join(SCOPES)}; request fields: {', '.join(FIELDS)}; tool-call scopes: {', '.join(CALL_SCOPES)}; tool-call fields: {', '.join(CALL_FIELDS)}", ref.pos))
+        out.append(sym.load.diag("unknown-scope", f"unknown scope or request field '{ref.scope}'{did_you_mean(ref.scope, known)}; scopes: {', '.join(SCOPES)}; request fields: {', '.join(FIELDS)}; tool-call scopes: {', '.join(CALL_SCOPES)}; tool-call fields: {', '.join(CALL_FIELDS)}", ref.pos))
         return
     if name in BUILTIN_ATOMS:
         if ref.scope is not None:
@@ -128,7 +115,7 @@ def _check_ref(sym: Symbols, ref: ast.Ref, out: list[Diagnostic]) -> None:
             out.append(sym.load.diag("unknown-feature", f"'{name}' is a fragment, not a feature: use it inside a regex as {{{name}}}", ref.pos))
             return
         known = set(sym.features) | set(BUILTIN_ATOMS)
-        out.append(sym.load.diag("unknown-feature", f"unknown feature '{name}'{_hint(name, known)}", ref.pos))
+        out.append(sym.load.diag("unknown-feature", f"unknown feature '{name}'{did_you_mean(name, known)}", ref.pos))
         return
     if ref.scope is not None and not sym.is_lexical(name):
         out.append(sym.load.diag(
@@ -157,7 +144,7 @@ def check_names(sym: Symbols) -> list[Diagnostic]:
                     continue
                 out.append(sym.load.diag(
                     "unknown-score",
-                    f"'{node.name}' cannot be compared: scores are {', '.join(SCORE_NAMES)}; measures are {', '.join((*MEASURES, *MEASURE_FIELDS))}{_hint(node.name, [*SCORE_NAMES, *MEASURES, *MEASURE_FIELDS])}",
+                    f"'{node.name}' cannot be compared: scores are {', '.join(SCORE_NAMES)}; measures are {', '.join((*MEASURES, *MEASURE_FIELDS))}{did_you_mean(node.name, [*SCORE_NAMES, *MEASURES, *MEASURE_FIELDS])}",
                     node.pos,
                 ))
     for f in sym.features.values():
@@ -184,7 +171,7 @@ def check_lexical(sym: Symbols) -> list[Diagnostic]:
                 continue
             target = sym.features.get(op.name)
             if target is None:
-                out.append(sym.load.diag("unknown-feature", f"unknown feature '{op.name}'{_hint(op.name, sym.features)}", op.pos))
+                out.append(sym.load.diag("unknown-feature", f"unknown feature '{op.name}'{did_you_mean(op.name, sym.features)}", op.pos))
             elif not isinstance(target.body, ast.Words):
                 out.append(sym.load.diag("bad-operand", f"'{op.name}' must be defined by words(...) to be used here", op.pos))
     return out
@@ -198,7 +185,7 @@ def check_word_options(sym: Symbols) -> list[Diagnostic]:
         for opt in words.options:
             if opt.name not in WORD_OPTIONS:
                 out.append(sym.load.diag(
-                    "unknown-option", f"unknown word-list option '{opt.name}'{_hint(opt.name, WORD_OPTIONS)}; options: {', '.join(WORD_OPTIONS)}", opt.pos
+                    "unknown-option", f"unknown word-list option '{opt.name}'{did_you_mean(opt.name, WORD_OPTIONS)}; options: {', '.join(WORD_OPTIONS)}", opt.pos
                 ))
             elif opt.name in seen:
                 out.append(sym.load.diag("duplicate", f"option '{opt.name}' is given twice", opt.pos))
@@ -256,7 +243,7 @@ def check_regex_names(sym: Symbols) -> list[Diagnostic]:
             if f is None:
                 known = set(sym.fragments) | {n for n, g in sym.features.items() if isinstance(g.body, ast.Words)}
                 out.append(sym.load.diag(
-                    "unknown-fragment", f"unknown fragment or words feature '{name}' in {{{name}}}{_hint(name, known)}; a literal brace is written \\{{", pos
+                    "unknown-fragment", f"unknown fragment or words feature '{name}' in {{{name}}}{did_you_mean(name, known)}; a literal brace is written \\{{", pos
                 ))
             elif not isinstance(f.body, ast.Words):
                 out.append(sym.load.diag(
@@ -316,7 +303,7 @@ def check_scores_and_flags(sym: Symbols) -> list[Diagnostic]:
     out = []
     for s in sym.scores.values():
         if s.name.name not in SCORE_NAMES:
-            out.append(sym.load.diag("unknown-score", f"unknown score '{s.name.name}'{_hint(s.name.name, SCORE_NAMES)}; scores are {', '.join(SCORE_NAMES)}", s.name.pos))
+            out.append(sym.load.diag("unknown-score", f"unknown score '{s.name.name}'{did_you_mean(s.name.name, SCORE_NAMES)}; scores are {', '.join(SCORE_NAMES)}", s.name.pos))
         if not 0 <= s.base <= 100:
             out.append(sym.load.diag("out-of-range", f"base must be between 0 and 100, got {s.base}", s.pos))
         for t in s.terms:
@@ -324,7 +311,7 @@ def check_scores_and_flags(sym: Symbols) -> list[Diagnostic]:
                 out.append(sym.load.diag("out-of-range", f"{t.kind} must be between 0 and 100, got {t.value}", t.pos))
     for fl in sym.flags.values():
         if fl.name.name not in FLAG_NAMES:
-            out.append(sym.load.diag("unknown-flag", f"unknown flag '{fl.name.name}'{_hint(fl.name.name, FLAG_NAMES)}; flags are {', '.join(FLAG_NAMES)}", fl.name.pos))
+            out.append(sym.load.diag("unknown-flag", f"unknown flag '{fl.name.name}'{did_you_mean(fl.name.name, FLAG_NAMES)}; flags are {', '.join(FLAG_NAMES)}", fl.name.pos))
     return out
 
 
@@ -336,14 +323,14 @@ def check_rules(sym: Symbols) -> list[Diagnostic]:
     for r in sym.rules:
         if r.kind == "call":
             if r.target.name not in DECISIONS:
-                out.append(sym.load.diag("bad-decision", f"a call rule answers {', '.join(DECISIONS)}, not '{r.target.name}'{_hint(r.target.name, DECISIONS)}", r.target.pos))
+                out.append(sym.load.diag("bad-decision", f"a call rule answers {', '.join(DECISIONS)}, not '{r.target.name}'{did_you_mean(r.target.name, DECISIONS)}", r.target.pos))
             continue
         if r.target.name not in sym.targets and sym.targets:
-            out.append(sym.load.diag("unknown-target", f"unknown target '{r.target.name}'{_hint(r.target.name, sym.targets)}", r.target.pos))
+            out.append(sym.load.diag("unknown-target", f"unknown target '{r.target.name}'{did_you_mean(r.target.name, sym.targets)}", r.target.pos))
         if r.kind == "safety" and r.target.name != "confirmation":
             out.append(sym.load.diag("safety-target", f"a safety rule routes to confirmation, not '{r.target.name}'", r.target.pos))
         if r.override is not None and r.override.name not in OVERRIDE_SWITCHES:
-            out.append(sym.load.diag("unknown-switch", f"unknown override switch '{r.override.name}'{_hint(r.override.name, OVERRIDE_SWITCHES)}; switches: {', '.join(OVERRIDE_SWITCHES)}", r.override.pos))
+            out.append(sym.load.diag("unknown-switch", f"unknown override switch '{r.override.name}'{did_you_mean(r.override.name, OVERRIDE_SWITCHES)}; switches: {', '.join(OVERRIDE_SWITCHES)}", r.override.pos))
     defaults = [r for r in sym.rules if r.kind == "default"]
     if not defaults:
         last = sym.load.files[0].rel if sym.load.files else "main.rules"
@@ -368,40 +355,11 @@ def check_expects(sym: Symbols) -> list[Diagnostic]:
     out = []
     for e in sym.expects:
         if sym.targets and e.target.name not in sym.targets:
-            out.append(sym.load.diag("unknown-target", f"unknown target '{e.target.name}'{_hint(e.target.name, sym.targets)}", e.target.pos))
+            out.append(sym.load.diag("unknown-target", f"unknown target '{e.target.name}'{did_you_mean(e.target.name, sym.targets)}", e.target.pos))
         idents = list(e.attachments) + [a for t in e.context for a in t.attachments]
         for a in idents:
             if a.name not in ATTACHMENTS:
                 out.append(sym.load.diag("unknown-attachment", f"unknown attachment '{a.name}'; attachments: {', '.join(ATTACHMENTS)}", a.pos))
-    return out
-
-
-#: where each part of an `expect call` goes in the call's tool_input (`in` is the hook's cwd)
-CALL_EXPECT_KEYS = {"command": "command", "path": "file_path"}
-
-
-def check_call_expects(sym: Symbols) -> list[Diagnostic]:
-    """An `expect call` answers a decision or `none`; each part once; `arguments` is a JSON object."""
-    import json
-
-    out = []
-    for e in sym.call_expects:
-        wanted = (*DECISIONS, "none")
-        if e.decision.name not in wanted:
-            out.append(sym.load.diag("bad-decision", f"an expect call answers {', '.join(wanted)}, not '{e.decision.name}'{_hint(e.decision.name, wanted)}", e.decision.pos))
-        seen: set[str] = set()
-        for kind, text in e.parts:
-            if kind.name in seen:
-                out.append(sym.load.diag("duplicate", f"'{kind.name}' is given twice", kind.pos))
-            seen.add(kind.name)
-            if kind.name == "arguments":
-                try:
-                    value = json.loads(text)
-                except ValueError as exc:
-                    value = exc
-                if not isinstance(value, dict):
-                    out.append(sym.load.diag("bad-expect", "arguments must be a JSON object, as a tool call's input is "
-                                             "(\\\" escapes a quote: \"{\\\"text\\\": \\\"hi\\\"}\")", kind.pos))
     return out
 
 
@@ -439,67 +397,6 @@ def check_empty_history(sym: Symbols) -> list[Diagnostic]:
             if isinstance(n, ast.Ref) and (n.scope == "history" or n.name == "history_image"):
                 what = "history_image" if n.scope is None else f"history.{n.name}"
                 out.append(sym.load.diag("empty-history", f"{what} never holds with `set lookback = 0`", n.pos, severity="warning"))
-    return out
-
-
-def _side(sym: Symbols, node) -> str | None:
-    """What a condition's leaf reads: "call" (a proposed tool call), "message" (the
-    conversation or the request), or None (true, or a derived feature: look inside)."""
-    if isinstance(node, ast.Compare):
-        return "message"  # measures, request measures and scores are all of the message
-    if not isinstance(node, ast.Ref):
-        return None
-    if ref_is_call(node):
-        return "call"
-    if node.scope is None and sym.is_derived(node.name):
-        return None
-    return "message"
-
-
-def ref_is_call(ref: ast.Ref) -> bool:
-    return ref.scope in CALL_FIELDS or ref.scope in CALL_SCOPES
-
-
-def _text(node) -> str:
-    if isinstance(node, ast.Compare):
-        return f"{node.name} {node.op} {node.value}"
-    return f"{node.scope}.{node.name}" if node.scope else node.name
-
-
-def check_call_scope(sym: Symbols) -> list[Diagnostic]:
-    """A tool-call field holds only where a tool call is judged (a `call` rule) and a message
-    feature only where a message is (every other rule, score and flag): a test that cannot
-    exist where its rule runs is an error at the test, naming the rule (and the derived
-    features it came through), like a request field that cannot hold."""
-    out: list[Diagnostic] = []
-    reported: set[tuple[ast.Pos, str]] = set()
-    users = [(r.kind == "call", f"{r.kind} rule '{r.id.name}' ({r.pos.file}:{r.pos.line})" if r.kind != "default"
-              else f"the default route ({r.pos.file}:{r.pos.line})", r.when) for r in sym.rules]
-    users += [(False, f"score '{s.name.name}' ({t.pos.file}:{t.pos.line})", t.when) for s in sym.scores.values() for t in s.terms]
-    users += [(False, f"flag '{f.name.name}' ({f.pos.file}:{f.pos.line})", f.expr) for f in sym.flags.values()]
-    for in_call, where, expr in users:
-        want = "call" if in_call else "message"
-        stack: list[tuple[ast.Expr, tuple[str, ...]]] = [(expr, ())]
-        seen: set[str] = set()
-        while stack:
-            top, via = stack.pop()
-            for node in walk(top):
-                side = _side(sym, node)
-                if side is None and isinstance(node, ast.Ref) and node.name in sym.features and node.name not in seen:
-                    seen.add(node.name)  # each derived feature once per user: shared ones are common
-                    stack.append((sym.features[node.name].body, (*via, node.name)))
-                if side is None or side == want or (node.pos, want) in reported:
-                    continue
-                reported.add((node.pos, want))
-                through = f", and reaches it through {' -> '.join(via)}" if via else ""
-                if in_call:
-                    message = (f"'{_text(node)}' reads the message or the request, which a call rule never sees: "
-                               f"{where} judges a tool call{through}; use a tool-call field "
-                               f"({', '.join(f + '.' for f in CALL_FIELDS)}) or a tool-call text scope ({', '.join(s + '.' for s in CALL_SCOPES)})")
-                else:
-                    message = (f"'{_text(node)}' is a tool-call field, which holds only in a call rule: "
-                               f"{where} judges a message, where no tool call exists{through}")
-                out.append(sym.load.diag("bad-scope", message, node.pos))
     return out
 
 

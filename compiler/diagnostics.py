@@ -6,6 +6,8 @@ report several problems at once and the caller sorts and renders them together.
 
 from __future__ import annotations
 
+import difflib
+
 import attrs
 
 
@@ -85,3 +87,9 @@ class SourceText:
         self, code: str, message: str, line: int, column: int, notes: tuple[str, ...] = (), severity: str = "error"
     ) -> Diagnostic:
         return Diagnostic(code, message, SourceLocation(self.display_path, line, column), self.line(line), notes, severity)
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """" (did you mean 'X'?)" for the closest candidate, or "" when none is close."""
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""

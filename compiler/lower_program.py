@@ -153,7 +153,7 @@ class ProgramLowering:
     def call_expects(self) -> list[CallExpect]:
         import json
 
-        from hrouter.compiler.check import CALL_EXPECT_KEYS
+        from hrouter.compiler.check_calls import CALL_EXPECT_KEYS
 
         out = []
         for e in self.sym.call_expects:
