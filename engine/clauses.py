@@ -88,6 +88,7 @@ def _outside_quotes(line: str) -> list[bool] | None:
     out = [True] * len(line)
     closer = ""
     n = len(line)
+    last_close = line.rfind(")")  # one look, not one per "(": a line of code holds many
     for i, ch in enumerate(line):
         if closer:
             out[i] = False
@@ -96,7 +97,7 @@ def _outside_quotes(line: str) -> list[bool] | None:
         elif ch in _OPEN_CLOSE:
             closer = _OPEN_CLOSE[ch]
             out[i] = False
-        elif ch == "(" and ")" in line[i + 1 :]:
+        elif ch == "(" and i < last_close:
             # A remark in parentheses stays whole ("TODO (for me, not you): ..."); an unclosed
             # one, as in a ":(" smiley, is no bracket.
             closer = ")"

@@ -162,7 +162,9 @@ class Decider:
         best = 0
         other = self.automaton.builtin["other_text"]
         framed = self._framed(context) if self._frame_bit or self._whole_bit else None
-        framed_other = self._framed(context | other) if framed is not None and other else framed
+        framed_other = framed
+        if extra and framed is not None and other:  # only other roles' texts read `other_text`
+            framed_other = self._framed(context | other)
         for text, is_other in _judged_texts(message, extra, parts_view):
             marks = context | other if is_other else context
             for clause in clauses(text, framed_other if is_other else framed) or ((text,) if text is not message else ()):
